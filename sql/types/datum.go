@@ -1,0 +1,949 @@
+package types
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"lambdasql/sql/sqlstate"
+)
+
+// DateD is a date as days since 1970-01-01.
+type DateD int32
+
+// TimeOfDay is a time of day in microseconds since midnight.
+type TimeOfDay int64
+
+// TimestampD is microseconds since 1970-01-01 00:00:00 UTC. It holds both
+// timestamp and timestamptz values; the column type says which.
+type TimestampD int64
+
+// IntervalD is a PostgreSQL interval: months, days and microseconds are
+// kept apart because their lengths vary.
+type IntervalD struct {
+	Months int32
+	Days   int32
+	Micros int64
+}
+
+// OidD is an object identifier (oid, regclass, regtype, …).
+type OidD uint32
+
+// Time converts ts to a time.Time in UTC.
+func (ts TimestampD) Time() time.Time { return time.UnixMicro(int64(ts)).UTC() }
+
+// TimestampOf converts t to a Timestamp.
+func TimestampOf(t time.Time) TimestampD { return TimestampD(t.UnixMicro()) }
+
+// Time returns the date at midnight UTC.
+func (d DateD) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// DateOf returns the date of t in t's location.
+func DateOf(t time.Time) DateD {
+	y, m, d := t.Date()
+	u := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return DateD(u.Unix() / 86400)
+}
+
+// Duration returns the interval as a fixed duration, taking a month as 30
+// days and a day as 24 hours (PostgreSQL's interval comparison rule).
+func (iv IntervalD) Duration() time.Duration {
+	return time.Duration(iv.Micros)*time.Microsecond + time.Duration(iv.Days)*24*time.Hour + time.Duration(iv.Months)*30*24*time.Hour
+}
+
+// TotalMicros is Duration in microseconds.
+func (iv IntervalD) TotalMicros() int64 {
+	return iv.Micros + int64(iv.Days)*86400_000000 + int64(iv.Months)*30*86400_000000
+}
+
+// IntervalOf converts d into an interval of microseconds only.
+func IntervalOf(d time.Duration) IntervalD { return IntervalD{Micros: d.Microseconds()} }
+
+// ParseError is the error of a failed text conversion, SQLSTATE 22P02 or
+// 22007/22008.
+func parseErr(t *T, s string) error {
+	return sqlstate.New(sqlstate.InvalidTextRepresentation, "invalid input syntax for type %s: %q", t.Name, s)
+}
+
+// ParseText converts PostgreSQL text input s into a datum of type t. loc is
+// the session time zone (for timestamptz input without an offset); nil means
+// UTC.
+func ParseText(t *T, s string, loc *time.Location) (any, error) {
+	switch t.Family {
+	case FamBool:
+		return ParseBool(s)
+	case FamInt:
+		v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				return nil, sqlstate.New(sqlstate.NumericValueOutOfRange, "value %q is out of range for type %s", s, t.Name)
+			}
+			return nil, parseErr(t, s)
+		}
+		if err := CheckIntRange(t, v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case FamFloat:
+		return ParseFloat(t, s)
+	case FamNumeric:
+		d, _, err := apd.NewFromString(strings.TrimSpace(s))
+		if err != nil {
+			return nil, parseErr(t, s)
+		}
+		return d, nil
+	case FamString, FamUnknown, FamJSON, FamRecord:
+		if (t == BPChar || t == Varchar) && t.Mod >= 4 {
+			n := int(t.Mod - 4)
+			if r := []rune(s); len(r) > n {
+				if strings.TrimRight(string(r[n:]), " ") != "" {
+					return nil, sqlstate.New(sqlstate.StringDataRightTruncation, "value too long for type %s", FormatType(t, t.Mod))
+				}
+				s = string(r[:n])
+			}
+		}
+		return s, nil
+	case FamBytes:
+		return ParseBytea(s)
+	case FamDate:
+		return ParseDate(s)
+	case FamTime:
+		return ParseTimeOfDay(s)
+	case FamTimestamp:
+		ts, err := ParseTimestamp(s, time.UTC, false)
+		return ts, err
+	case FamTimestampTZ:
+		if loc == nil {
+			loc = time.UTC
+		}
+		return ParseTimestamp(s, loc, true)
+	case FamInterval:
+		return ParseInterval(s)
+	case FamOid:
+		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
+		if err != nil {
+			return nil, parseErr(t, s)
+		}
+		return OidD(v), nil
+	case FamArray:
+		return ParseArray(t.Elem, s, loc)
+	case FamVoid, FamNull:
+		return nil, nil
+	}
+	return nil, sqlstate.New(sqlstate.FeatureNotSupported, "input of type %s is not supported", t.Name)
+}
+
+// CheckIntRange fails with 22003 when v does not fit t.
+func CheckIntRange(t *T, v int64) error {
+	switch t.Width {
+	case 2:
+		if v < math.MinInt16 || v > math.MaxInt16 {
+			return sqlstate.New(sqlstate.NumericValueOutOfRange, "smallint out of range")
+		}
+	case 4:
+		if v < math.MinInt32 || v > math.MaxInt32 {
+			return sqlstate.New(sqlstate.NumericValueOutOfRange, "integer out of range")
+		}
+	}
+	return nil
+}
+
+// ParseBool accepts PostgreSQL's boolean spellings.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "t", "true", "yes", "y", "on", "1", "tr", "tru", "ye":
+		return true, nil
+	case "f", "false", "no", "n", "off", "0", "fa", "fal", "fals", "of":
+		return false, nil
+	}
+	return false, sqlstate.New(sqlstate.InvalidTextRepresentation, "invalid input syntax for type boolean: %q", s)
+}
+
+// ParseFloat accepts PostgreSQL float input including Infinity and NaN.
+func ParseFloat(t *T, s string) (float64, error) {
+	x := strings.TrimSpace(s)
+	switch strings.ToLower(x) {
+	case "infinity", "+infinity", "inf", "+inf":
+		return math.Inf(1), nil
+	case "-infinity", "-inf":
+		return math.Inf(-1), nil
+	case "nan":
+		return math.NaN(), nil
+	}
+	bits := 64
+	if t != nil && t.Width == 4 {
+		bits = 32
+	}
+	v, err := strconv.ParseFloat(x, bits)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return 0, sqlstate.New(sqlstate.NumericValueOutOfRange, "%q is out of range for type %s", s, t.Name)
+		}
+		return 0, parseErr(t, s)
+	}
+	return v, nil
+}
+
+// ParseBytea accepts hex ("\x…") and escape formats.
+func ParseBytea(s string) ([]byte, error) {
+	if strings.HasPrefix(s, `\x`) || strings.HasPrefix(s, `\X`) {
+		b, err := hex.DecodeString(s[2:])
+		if err != nil {
+			return nil, sqlstate.New(sqlstate.InvalidTextRepresentation, "invalid hexadecimal data")
+		}
+		return b, nil
+	}
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '\\' {
+			out = append(out, '\\')
+			i++
+			continue
+		}
+		if i+3 < len(s) {
+			v, err := strconv.ParseUint(s[i+1:i+4], 8, 8)
+			if err == nil {
+				out = append(out, byte(v))
+				i += 3
+				continue
+			}
+		}
+		return nil, sqlstate.New(sqlstate.InvalidTextRepresentation, "invalid input syntax for type bytea")
+	}
+	return out, nil
+}
+
+// ParseDate accepts ISO dates (YYYY-MM-DD), optionally followed by a time
+// that is ignored, plus 'epoch'.
+func ParseDate(s string) (DateD, error) {
+	x := strings.TrimSpace(s)
+	if strings.EqualFold(x, "epoch") {
+		return 0, nil
+	}
+	if len(x) > 10 && (x[10] == ' ' || x[10] == 'T') {
+		x = x[:10]
+	}
+	t, err := time.Parse("2006-01-02", x)
+	if err != nil {
+		return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type date: %q", s)
+	}
+	return DateOf(t), nil
+}
+
+// ParseTimeOfDay accepts HH:MM[:SS[.ffffff]].
+func ParseTimeOfDay(s string) (TimeOfDay, error) {
+	x := strings.TrimSpace(s)
+	for _, layout := range []string{"15:04:05.999999", "15:04:05", "15:04"} {
+		if t, err := time.Parse(layout, x); err == nil {
+			return TimeOfDay(int64(t.Hour())*3600e6 + int64(t.Minute())*60e6 + int64(t.Second())*1e6 + int64(t.Nanosecond()/1000)), nil
+		}
+	}
+	return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type time: %q", s)
+}
+
+var tsLayouts = []string{
+	"2006-01-02 15:04:05.999999999Z07:00:00",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04Z07:00",
+	"2006-01-02 15:04Z07",
+	"2006-01-02 15:04",
+	"2006-01-02",
+}
+
+// ParseTimestamp parses PostgreSQL timestamp input: ISO 8601 with a space
+// or T, optional fraction, optional zone offset or Z or a trailing zone name
+// (UTC, GMT, or an IANA name). Values without a zone are in loc. withTZ
+// false drops any zone given (timestamp without time zone semantics).
+func ParseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, error) {
+	x := strings.TrimSpace(s)
+	switch strings.ToLower(x) {
+	case "epoch":
+		return 0, nil
+	case "infinity", "+infinity":
+		return TimestampD(math.MaxInt64), nil
+	case "-infinity":
+		return TimestampD(math.MinInt64), nil
+	}
+	if len(x) > 10 && x[10] == 'T' {
+		x = x[:10] + " " + x[11:]
+	}
+	// A trailing zone name: "2024-01-01 00:00:00 UTC", "… Europe/Paris".
+	if i := strings.LastIndexByte(x, ' '); i > 10 {
+		name := x[i+1:]
+		if name != "" && (name[0] < '0' || name[0] > '9') && name[0] != '+' && name[0] != '-' {
+			zl, err := LoadLocation(name)
+			if err != nil {
+				return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "time zone %q not recognized", name)
+			}
+			loc = zl
+			x = x[:i]
+		}
+	}
+	if strings.HasSuffix(x, "Z") || strings.HasSuffix(x, "z") {
+		x = x[:len(x)-1] + "+00"
+	}
+	// Allow a space before the offset: "2024-01-01 00:00:00 +02".
+	if n := len(x); n > 4 {
+		if j := strings.LastIndexAny(x, "+-"); j > 10 && x[j-1] == ' ' {
+			x = x[:j-1] + x[j:]
+		}
+	}
+	for _, layout := range tsLayouts {
+		var t time.Time
+		var err error
+		if strings.Contains(layout, "Z07") {
+			t, err = time.Parse(layout, x)
+		} else {
+			t, err = time.ParseInLocation(layout, x, loc)
+		}
+		if err != nil {
+			continue
+		}
+		if !withTZ {
+			// timestamp without time zone: keep the wall clock as written.
+			y, mo, d := t.Date()
+			t = time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+		}
+		return TimestampD(t.UnixMicro()), nil
+	}
+	name := "timestamp without time zone"
+	if withTZ {
+		name = "timestamp with time zone"
+	}
+	return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", name, s)
+}
+
+// LoadLocation resolves a time zone name as PostgreSQL accepts it
+// (UTC, GMT, Z, IANA names, fixed offsets like +02 or -05:30).
+func LoadLocation(name string) (*time.Location, error) {
+	switch strings.ToUpper(name) {
+	case "UTC", "GMT", "Z", "ZULU", "UCT", "ETC/UTC":
+		return time.UTC, nil
+	}
+	if len(name) > 0 && (name[0] == '+' || name[0] == '-') {
+		sign := 1
+		if name[0] == '-' {
+			sign = -1
+		}
+		parts := strings.SplitN(name[1:], ":", 2)
+		h, err := strconv.Atoi(parts[0])
+		if err != nil {
+			return nil, err
+		}
+		m := 0
+		if len(parts) == 2 {
+			if m, err = strconv.Atoi(parts[1]); err != nil {
+				return nil, err
+			}
+		}
+		return time.FixedZone(name, sign*(h*3600+m*60)), nil
+	}
+	return time.LoadLocation(name)
+}
+
+// intervalUnits maps PostgreSQL interval unit spellings to their unit.
+var intervalUnits = map[string]string{
+	"microsecond": "us", "microseconds": "us", "us": "us", "usec": "us", "usecs": "us", "microsecon": "us",
+	"millisecond": "ms", "milliseconds": "ms", "ms": "ms", "msec": "ms", "msecs": "ms",
+	"second": "s", "seconds": "s", "s": "s", "sec": "s", "secs": "s",
+	"minute": "m", "minutes": "m", "m": "m", "min": "m", "mins": "m",
+	"hour": "h", "hours": "h", "h": "h", "hr": "h", "hrs": "h",
+	"day": "d", "days": "d", "d": "d",
+	"week": "w", "weeks": "w", "w": "w",
+	"month": "mon", "months": "mon", "mon": "mon", "mons": "mon",
+	"year": "y", "years": "y", "y": "y", "yr": "y", "yrs": "y",
+	"decade": "dec", "decades": "dec", "century": "c", "centuries": "c", "millennium": "mil", "millennia": "mil",
+}
+
+// ParseInterval parses PostgreSQL interval input: "1 hour", "1h", "5m",
+// "2 days 03:00:00", "1 year 2 mons", "-1 day", "00:01:00", "@ 1 hour ago",
+// and ISO 8601 ("PT1M", "P1DT2H").
+func ParseInterval(s string) (IntervalD, error) {
+	x := strings.TrimSpace(strings.ToLower(s))
+	bad := func() (IntervalD, error) {
+		return IntervalD{}, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type interval: %q", s)
+	}
+	if x == "" {
+		return bad()
+	}
+	if x[0] == 'p' {
+		return parseISOInterval(x, s)
+	}
+	x = strings.TrimPrefix(x, "@")
+	ago := false
+	if strings.HasSuffix(x, " ago") {
+		ago = true
+		x = strings.TrimSuffix(x, " ago")
+	}
+	var iv IntervalD
+	toks := splitIntervalTokens(x)
+	if len(toks) == 0 {
+		return bad()
+	}
+	for i := 0; i < len(toks); i++ {
+		tok := toks[i]
+		if strings.Contains(tok, ":") {
+			us, ok := parseClock(tok)
+			if !ok {
+				return bad()
+			}
+			iv.Micros += us
+			continue
+		}
+		num := tok
+		unit := ""
+		// "1h", "5m", "1.5hours": split the number from a glued unit.
+		j := 0
+		for j < len(tok) && (tok[j] == '-' || tok[j] == '+' || tok[j] == '.' || (tok[j] >= '0' && tok[j] <= '9')) {
+			j++
+		}
+		if j < len(tok) {
+			num, unit = tok[:j], tok[j:]
+		} else if i+1 < len(toks) {
+			if _, ok := intervalUnits[toks[i+1]]; ok {
+				unit = toks[i+1]
+				i++
+			}
+		}
+		if num == "" {
+			return bad()
+		}
+		v, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return bad()
+		}
+		if unit == "" {
+			// A bare number is seconds.
+			unit = "s"
+		}
+		u, ok := intervalUnits[unit]
+		if !ok {
+			return bad()
+		}
+		if err := addIntervalUnit(&iv, v, u); err != nil {
+			return bad()
+		}
+	}
+	if ago {
+		iv = IntervalD{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
+	}
+	return iv, nil
+}
+
+func splitIntervalTokens(x string) []string {
+	f := strings.FieldsFunc(x, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
+	return f
+}
+
+func parseClock(tok string) (int64, bool) {
+	neg := false
+	if strings.HasPrefix(tok, "-") {
+		neg = true
+		tok = tok[1:]
+	} else {
+		tok = strings.TrimPrefix(tok, "+")
+	}
+	parts := strings.Split(tok, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, false
+	}
+	h, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	m, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	var sec float64
+	if len(parts) == 3 {
+		if sec, err = strconv.ParseFloat(parts[2], 64); err != nil {
+			return 0, false
+		}
+	}
+	us := h*3600e6 + m*60e6 + int64(math.Round(sec*1e6))
+	if neg {
+		us = -us
+	}
+	return us, true
+}
+
+func addIntervalUnit(iv *IntervalD, v float64, u string) error {
+	switch u {
+	case "us":
+		iv.Micros += int64(math.Round(v))
+	case "ms":
+		iv.Micros += int64(math.Round(v * 1e3))
+	case "s":
+		iv.Micros += int64(math.Round(v * 1e6))
+	case "m":
+		iv.Micros += int64(math.Round(v * 60e6))
+	case "h":
+		iv.Micros += int64(math.Round(v * 3600e6))
+	case "d":
+		whole := math.Trunc(v)
+		iv.Days += int32(whole)
+		iv.Micros += int64(math.Round((v - whole) * 86400e6))
+	case "w":
+		days := v * 7
+		whole := math.Trunc(days)
+		iv.Days += int32(whole)
+		iv.Micros += int64(math.Round((days - whole) * 86400e6))
+	case "mon":
+		whole := math.Trunc(v)
+		iv.Months += int32(whole)
+		iv.Days += int32(math.Round((v - whole) * 30))
+	case "y":
+		iv.Months += int32(math.Round(v * 12))
+	case "dec":
+		iv.Months += int32(math.Round(v * 120))
+	case "c":
+		iv.Months += int32(math.Round(v * 1200))
+	case "mil":
+		iv.Months += int32(math.Round(v * 12000))
+	default:
+		return fmt.Errorf("unknown unit %s", u)
+	}
+	return nil
+}
+
+func parseISOInterval(x, orig string) (IntervalD, error) {
+	var iv IntervalD
+	inTime := false
+	num := ""
+	for i := 1; i < len(x); i++ {
+		c := x[i]
+		switch {
+		case c == 't':
+			inTime = true
+		case (c >= '0' && c <= '9') || c == '.' || c == '-':
+			num += string(c)
+		default:
+			v, err := strconv.ParseFloat(num, 64)
+			if err != nil {
+				return IntervalD{}, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type interval: %q", orig)
+			}
+			num = ""
+			u := ""
+			switch c {
+			case 'y':
+				u = "y"
+			case 'm':
+				if inTime {
+					u = "m"
+				} else {
+					u = "mon"
+				}
+			case 'w':
+				u = "w"
+			case 'd':
+				u = "d"
+			case 'h':
+				u = "h"
+			case 's':
+				u = "s"
+			default:
+				return IntervalD{}, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type interval: %q", orig)
+			}
+			if err := addIntervalUnit(&iv, v, u); err != nil {
+				return IntervalD{}, err
+			}
+		}
+	}
+	if num != "" {
+		return IntervalD{}, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type interval: %q", orig)
+	}
+	return iv, nil
+}
+
+// FormatText renders datum d of type t as PostgreSQL's text output does
+// (DateStyle ISO, IntervalStyle postgres). loc is the session time zone for
+// timestamptz output; nil means UTC.
+func FormatText(t *T, d any, loc *time.Location) string {
+	return string(AppendText(nil, t, d, loc))
+}
+
+// AppendText appends the text form of d to buf.
+func AppendText(buf []byte, t *T, d any, loc *time.Location) []byte {
+	switch v := d.(type) {
+	case nil:
+		return buf
+	case bool:
+		if v {
+			return append(buf, 't')
+		}
+		return append(buf, 'f')
+	case int64:
+		return strconv.AppendInt(buf, v, 10)
+	case float64:
+		w := 8
+		if t != nil && t.Width == 4 {
+			w = 4
+		}
+		return AppendFloat(buf, v, w)
+	case *apd.Decimal:
+		return append(buf, v.Text('f')...)
+	case string:
+		return append(buf, v...)
+	case []byte:
+		buf = append(buf, `\x`...)
+		return hex.AppendEncode(buf, v)
+	case DateD:
+		return AppendDate(buf, v)
+	case TimeOfDay:
+		return appendClock(buf, int64(v))
+	case TimestampD:
+		if t != nil && t.Family == FamTimestampTZ {
+			return AppendTimestampTZ(buf, v, loc)
+		}
+		return AppendTimestamp(buf, v)
+	case IntervalD:
+		return AppendInterval(buf, v)
+	case OidD:
+		return strconv.AppendUint(buf, uint64(v), 10)
+	case []any:
+		var et *T
+		if t != nil {
+			et = t.Elem
+		}
+		return AppendArray(buf, et, v, loc)
+	case int:
+		return strconv.AppendInt(buf, int64(v), 10)
+	case int32:
+		return strconv.AppendInt(buf, int64(v), 10)
+	case uint32:
+		return strconv.AppendUint(buf, uint64(v), 10)
+	}
+	return fmt.Appendf(buf, "%v", d)
+}
+
+// AppendFloat appends f as PostgreSQL's float output does with
+// extra_float_digits = 1 (the default since PostgreSQL 12): the shortest
+// text that reads back exactly, in positional notation unless the decimal
+// exponent is below -4 or at least 15 (6 for float4).
+func AppendFloat(buf []byte, f float64, width int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(buf, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(buf, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(buf, "-Infinity"...)
+	case f == 0:
+		if math.Signbit(f) {
+			return append(buf, "-0"...)
+		}
+		return append(buf, '0')
+	}
+	bits, maxExp := 64, 15
+	if width == 4 {
+		bits, maxExp = 32, 6
+	}
+	var tmp [32]byte
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits)
+	i := bytes.IndexByte(e, 'e')
+	exp, _ := strconv.Atoi(string(e[i+1:]))
+	if exp < -4 || exp >= maxExp {
+		buf = append(buf, e[:i]...)
+		buf = append(buf, 'e')
+		if exp < 0 {
+			buf = append(buf, '-')
+			exp = -exp
+		} else {
+			buf = append(buf, '+')
+		}
+		if exp < 10 {
+			buf = append(buf, '0')
+		}
+		return strconv.AppendInt(buf, int64(exp), 10)
+	}
+	return strconv.AppendFloat(buf, f, 'f', -1, bits)
+}
+
+// AppendDate appends YYYY-MM-DD.
+func AppendDate(buf []byte, d DateD) []byte {
+	y, m, dd := d.Time().Date()
+	if y <= 0 {
+		return fmt.Appendf(buf, "%04d-%02d-%02d BC", 1-y, int(m), dd)
+	}
+	buf = appendPad(buf, y, 4)
+	buf = append(buf, '-')
+	buf = appendPad(buf, int(m), 2)
+	buf = append(buf, '-')
+	return appendPad(buf, dd, 2)
+}
+
+func appendPad(buf []byte, v, width int) []byte {
+	var tmp [12]byte
+	s := strconv.AppendInt(tmp[:0], int64(v), 10)
+	for i := len(s); i < width; i++ {
+		buf = append(buf, '0')
+	}
+	return append(buf, s...)
+}
+
+// appendClock appends HH:MM:SS[.ffffff] for us microseconds since midnight,
+// trimming trailing zeros of the fraction.
+func appendClock(buf []byte, us int64) []byte {
+	h := us / 3600e6
+	us -= h * 3600e6
+	m := us / 60e6
+	us -= m * 60e6
+	s := us / 1e6
+	us -= s * 1e6
+	buf = appendPad(buf, int(h), 2)
+	buf = append(buf, ':')
+	buf = appendPad(buf, int(m), 2)
+	buf = append(buf, ':')
+	buf = appendPad(buf, int(s), 2)
+	return appendFraction(buf, us)
+}
+
+func appendFraction(buf []byte, us int64) []byte {
+	if us == 0 {
+		return buf
+	}
+	var tmp [8]byte
+	f := strconv.AppendInt(tmp[:0], us+1000000, 10)[1:] // six digits, zero padded
+	for len(f) > 0 && f[len(f)-1] == '0' {
+		f = f[:len(f)-1]
+	}
+	buf = append(buf, '.')
+	return append(buf, f...)
+}
+
+// AppendTimestamp appends a timestamp without time zone: "2024-01-01 00:00:10.5".
+func AppendTimestamp(buf []byte, ts TimestampD) []byte {
+	if ts == math.MaxInt64 {
+		return append(buf, "infinity"...)
+	}
+	if ts == math.MinInt64 {
+		return append(buf, "-infinity"...)
+	}
+	return appendWall(buf, ts.Time())
+}
+
+func appendWall(buf []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	bc := y <= 0
+	if bc {
+		y = 1 - y
+	}
+	buf = appendPad(buf, y, 4)
+	buf = append(buf, '-')
+	buf = appendPad(buf, int(m), 2)
+	buf = append(buf, '-')
+	buf = appendPad(buf, d, 2)
+	buf = append(buf, ' ')
+	buf = appendPad(buf, t.Hour(), 2)
+	buf = append(buf, ':')
+	buf = appendPad(buf, t.Minute(), 2)
+	buf = append(buf, ':')
+	buf = appendPad(buf, t.Second(), 2)
+	buf = appendFraction(buf, int64(t.Nanosecond()/1000))
+	if bc {
+		buf = append(buf, " BC"...)
+	}
+	return buf
+}
+
+// AppendTimestampTZ appends a timestamptz in loc: "2024-01-01 00:00:10+00".
+func AppendTimestampTZ(buf []byte, ts TimestampD, loc *time.Location) []byte {
+	if ts == math.MaxInt64 {
+		return append(buf, "infinity"...)
+	}
+	if ts == math.MinInt64 {
+		return append(buf, "-infinity"...)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := ts.Time().In(loc)
+	buf = appendWall(buf, t)
+	_, off := t.Zone()
+	if off < 0 {
+		buf = append(buf, '-')
+		off = -off
+	} else {
+		buf = append(buf, '+')
+	}
+	buf = appendPad(buf, off/3600, 2)
+	if rem := off % 3600; rem != 0 {
+		buf = append(buf, ':')
+		buf = appendPad(buf, rem/60, 2)
+		if rem%60 != 0 {
+			buf = append(buf, ':')
+			buf = appendPad(buf, rem%60, 2)
+		}
+	}
+	return buf
+}
+
+// AppendInterval appends an interval in IntervalStyle postgres:
+// "1 year 2 mons 3 days 04:05:06.5", "00:01:00", "-1 days +02:00:00".
+func AppendInterval(buf []byte, iv IntervalD) []byte {
+	start := len(buf)
+	years, months := iv.Months/12, iv.Months%12
+	unit := func(v int32, name string) {
+		if v == 0 {
+			return
+		}
+		if len(buf) > start {
+			buf = append(buf, ' ')
+		}
+		buf = strconv.AppendInt(buf, int64(v), 10)
+		buf = append(buf, ' ')
+		buf = append(buf, name...)
+		if v != 1 && v != -1 {
+			buf = append(buf, 's')
+		}
+	}
+	unit(years, "year")
+	if months != 0 {
+		if len(buf) > start {
+			buf = append(buf, ' ')
+		}
+		buf = strconv.AppendInt(buf, int64(months), 10)
+		buf = append(buf, " mon"...)
+		if months != 1 && months != -1 {
+			buf = append(buf, 's')
+		}
+	}
+	if iv.Days != 0 {
+		if len(buf) > start {
+			buf = append(buf, ' ')
+		}
+		buf = strconv.AppendInt(buf, int64(iv.Days), 10)
+		buf = append(buf, " day"...)
+		if iv.Days != 1 && iv.Days != -1 {
+			buf = append(buf, 's')
+		}
+	}
+	if iv.Micros != 0 || len(buf) == start {
+		if len(buf) > start {
+			buf = append(buf, ' ')
+		}
+		us := iv.Micros
+		if us < 0 {
+			buf = append(buf, '-')
+			us = -us
+		} else if len(buf) > start && (iv.Days < 0 || iv.Months < 0) {
+			buf = append(buf, '+')
+		}
+		buf = appendClock(buf, us)
+	}
+	return buf
+}
+
+// ParseArray parses PostgreSQL array text ("{a,b,NULL}", "{1,2}") with
+// elements of type elem.
+func ParseArray(elem *T, s string, loc *time.Location) ([]any, error) {
+	x := strings.TrimSpace(s)
+	if len(x) < 2 || x[0] != '{' || x[len(x)-1] != '}' {
+		return nil, sqlstate.New(sqlstate.InvalidTextRepresentation, "malformed array literal: %q", s)
+	}
+	x = x[1 : len(x)-1]
+	var out []any
+	if strings.TrimSpace(x) == "" {
+		return []any{}, nil
+	}
+	i := 0
+	for i <= len(x) {
+		// skip spaces
+		for i < len(x) && x[i] == ' ' {
+			i++
+		}
+		var item string
+		quoted := false
+		if i < len(x) && x[i] == '"' {
+			quoted = true
+			i++
+			var sb strings.Builder
+			for i < len(x) && x[i] != '"' {
+				if x[i] == '\\' && i+1 < len(x) {
+					i++
+				}
+				sb.WriteByte(x[i])
+				i++
+			}
+			i++ // closing quote
+			item = sb.String()
+			for i < len(x) && x[i] != ',' {
+				i++
+			}
+		} else {
+			j := strings.IndexByte(x[i:], ',')
+			if j < 0 {
+				j = len(x) - i
+			}
+			item = strings.TrimSpace(x[i : i+j])
+			i += j
+		}
+		if !quoted && strings.EqualFold(item, "null") {
+			out = append(out, nil)
+		} else {
+			v, err := ParseText(elem, item, loc)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		i++ // comma
+	}
+	return out, nil
+}
+
+// AppendArray appends array text: "{a,b,NULL}" with quoting where needed.
+func AppendArray(buf []byte, elem *T, vs []any, loc *time.Location) []byte {
+	buf = append(buf, '{')
+	for i, v := range vs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if v == nil {
+			buf = append(buf, "NULL"...)
+			continue
+		}
+		s := AppendText(nil, elem, v, loc)
+		if needsArrayQuote(s) {
+			buf = append(buf, '"')
+			for _, c := range s {
+				if c == '"' || c == '\\' {
+					buf = append(buf, '\\')
+				}
+				buf = append(buf, c)
+			}
+			buf = append(buf, '"')
+		} else {
+			buf = append(buf, s...)
+		}
+	}
+	return append(buf, '}')
+}
+
+func needsArrayQuote(s []byte) bool {
+	if len(s) == 0 || strings.EqualFold(string(s), "null") {
+		return true
+	}
+	for _, c := range s {
+		switch c {
+		case '{', '}', ',', '"', '\\', ' ', '\t', '\n':
+			return true
+		}
+	}
+	return false
+}
