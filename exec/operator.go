@@ -97,6 +97,9 @@ type Ctx struct {
 	// Catalog answers catalog-aware functions (regclass casts, format_type,
 	// pg_get_viewdef, has_table_privilege …). nil outside a session.
 	Catalog CatalogInfo
+	// Context is the statement's context, for work started from inside an
+	// expression (subqueries): it carries cancellation.
+	Context context.Context
 }
 
 // SessionInfo is what session-aware scalar functions read.
@@ -163,3 +166,10 @@ func Describe(op Operator) string {
 
 // errorf is fmt.Errorf; operators wrap errors with what the caller lacks.
 var errorf = fmt.Errorf
+
+// ServerVersionString is what version() returns; the server sets it at
+// start.
+var ServerVersionString = "PostgreSQL 15.8 (lambdasql)"
+
+// ServerStartTime is pg_postmaster_start_time(); the server sets it.
+var ServerStartTime = time.Now()

@@ -1,0 +1,743 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"lambdasql/exec"
+	"lambdasql/sql/sqlstate"
+	"lambdasql/sql/types"
+)
+
+// Binder turns a parsed query into a logical plan: it resolves names
+// against the catalog with PostgreSQL's scoping rules, types every
+// expression (implicit casts and overload resolution as PostgreSQL does
+// them), and plans aggregation, ordering and set operations.
+//
+// Binding lives in planner rather than in sql because resolving functions
+// and operators needs the kernels' signatures, which live with the kernels
+// in exec; sql stays the parser and dialect layer.
+type Binder struct {
+	Cat Catalog
+	Ctx context.Context
+	// Exec is the statement's execution context (parameters, now(), time
+	// zone, session): constant folding and uncorrelated subqueries use it.
+	Exec *exec.Ctx
+	// Params are the parameter types: given by the client or inferred
+	// while binding ($n used as text compared with an int column becomes
+	// int). Entries are nil until known.
+	Params []*types.T
+	// Pos maps an offset in the rewritten query text to a 1-based
+	// character position in the user's text (0: unknown).
+	Pos func(offset int) int
+	// Compile compiles subquery plans for subquery expressions.
+	Compile func(ctx context.Context, n Node) (exec.Operator, error)
+
+	ctes  []map[string]*cteDef
+	depth int
+	// subqueries being bound, innermost last: each collects its outer refs
+	subs []*subCtx
+}
+
+type cteDef struct {
+	name string
+	node ast.ResultSetNode
+	cols []string
+	plan Node
+}
+
+type subCtx struct {
+	parent *scope
+	refs   []*outerRef
+	slot   *outerSlot
+}
+
+func (b *Binder) errAt(node ast.Node, err *sqlstate.Error) error {
+	if node != nil && b.Pos != nil && err.Position == 0 {
+		if p := b.Pos(node.OriginTextPosition()); p > 0 {
+			err.Position = p
+		}
+	}
+	return err
+}
+
+// BindQuery binds a SELECT, VALUES or set operation.
+func (b *Binder) BindQuery(n ast.Node) (Node, error) {
+	node, _, err := b.bindResultSet(n, nil)
+	return node, err
+}
+
+// bindResultSet binds a query node; names are the output column names.
+func (b *Binder) bindResultSet(n ast.Node, parent *scope) (Node, []string, error) {
+	b.depth++
+	defer func() { b.depth-- }()
+	if b.depth > 64 {
+		return nil, nil, sqlstate.New(sqlstate.StatementTooComplex, "query is nested too deeply")
+	}
+	switch s := n.(type) {
+	case *ast.SelectStmt:
+		return b.bindSelect(s, parent)
+	case *ast.SetOprStmt:
+		return b.bindSetOpr(s, parent)
+	case *ast.SubqueryExpr:
+		return b.bindResultSet(s.Query, parent)
+	}
+	return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "statement %T is not supported here", n)
+}
+
+func (b *Binder) pushCTEs(w *ast.WithClause) error {
+	m := map[string]*cteDef{}
+	b.ctes = append(b.ctes, m)
+	if w == nil {
+		return nil
+	}
+	if w.IsRecursive {
+		return sqlstate.New(sqlstate.FeatureNotSupported, "WITH RECURSIVE is not supported")
+	}
+	for _, c := range w.CTEs {
+		d := &cteDef{name: c.Name.O, node: c.Query.Query}
+		for _, cn := range c.ColNameList {
+			d.cols = append(d.cols, cn.O)
+		}
+		m[d.name] = d
+	}
+	return nil
+}
+
+func (b *Binder) popCTEs() { b.ctes = b.ctes[:len(b.ctes)-1] }
+
+func (b *Binder) lookupCTE(name string) *cteDef {
+	for i := len(b.ctes) - 1; i >= 0; i-- {
+		if d, ok := b.ctes[i][name]; ok {
+			return d
+		}
+	}
+	return nil
+}
+
+func (b *Binder) bindSetOpr(s *ast.SetOprStmt, parent *scope) (Node, []string, error) {
+	if err := b.pushCTEs(s.With); err != nil {
+		return nil, nil, err
+	}
+	defer b.popCTEs()
+	node, names, err := b.bindSetList(s.SelectList, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.finishOrderLimit(node, names, s.OrderBy, s.Limit)
+}
+
+// bindSetList folds a list of selects joined by set operators, left to
+// right (INTERSECT binds tighter in PostgreSQL; TiDB's parser already
+// nests explicit parentheses).
+func (b *Binder) bindSetList(l *ast.SetOprSelectList, parent *scope) (Node, []string, error) {
+	if l.With != nil {
+		if err := b.pushCTEs(l.With); err != nil {
+			return nil, nil, err
+		}
+		defer b.popCTEs()
+	}
+	var acc Node
+	var names []string
+	for i, sel := range l.Selects {
+		var node Node
+		var ns []string
+		var err error
+		var op *ast.SetOprType
+		switch x := sel.(type) {
+		case *ast.SelectStmt:
+			node, ns, err = b.bindSelect(x, parent)
+			op = x.AfterSetOperator
+		case *ast.SetOprSelectList:
+			node, ns, err = b.bindSetList(x, parent)
+			op = x.AfterSetOperator
+			if err == nil && (x.OrderBy != nil || x.Limit != nil) {
+				node, ns, err = b.finishOrderLimit(node, ns, x.OrderBy, x.Limit)
+			}
+		default:
+			err = sqlstate.New(sqlstate.FeatureNotSupported, "set operation over %T is not supported", sel)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if i == 0 {
+			acc, names = node, ns
+			continue
+		}
+		if op == nil {
+			return nil, nil, sqlstate.New(sqlstate.SyntaxError, "missing set operator")
+		}
+		acc, err = b.setOp(acc, node, *op)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return acc, names, nil
+}
+
+// setOp combines two inputs with UNION/INTERSECT/EXCEPT [ALL].
+func (b *Binder) setOp(l, r Node, op ast.SetOprType) (Node, error) {
+	ls, rs := l.Schema(), r.Schema()
+	if len(ls) != len(rs) {
+		return nil, sqlstate.New(sqlstate.SyntaxError, "each %s query must have the same number of columns", setOpName(op))
+	}
+	out := make(exec.Schema, len(ls))
+	lx := make([]exec.Expr, len(ls))
+	rx := make([]exec.Expr, len(ls))
+	castL, castR := false, false
+	for i := range ls {
+		t, err := commonType([]*types.T{ls[i].Type, rs[i].Type}, setOpName(op))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = exec.Column{Name: ls[i].Name, Type: t}
+		var e error
+		lx[i], e = coerce(&exec.ColRef{Idx: i, T: ls[i].Type, Name: ls[i].Name}, t)
+		if e != nil {
+			return nil, e
+		}
+		rx[i], e = coerce(&exec.ColRef{Idx: i, T: rs[i].Type, Name: rs[i].Name}, t)
+		if e != nil {
+			return nil, e
+		}
+		castL = castL || !types.Equal(ls[i].Type, t)
+		castR = castR || !types.Equal(rs[i].Type, t)
+	}
+	if castL {
+		l = &Project{Child: l, Exprs: lx, Out: out}
+	}
+	if castR {
+		r = &Project{Child: r, Exprs: rx, Out: out}
+	}
+	all := make([]int, len(out))
+	for i := range all {
+		all[i] = i
+	}
+	switch op {
+	case ast.UnionAll:
+		return &Union{Inputs: []Node{l, r}, Out: out}, nil
+	case ast.Union:
+		return &Aggregate{Child: &Union{Inputs: []Node{l, r}, Out: out}, Keys: all, Out: out}, nil
+	case ast.Intersect, ast.IntersectAll:
+		// INTERSECT: distinct left rows that also occur on the right.
+		ld := &Aggregate{Child: l, Keys: all, Out: out}
+		return &Join{Left: ld, Right: r, Kind: exec.SemiJoin, LeftKeys: all, RightKeys: all, Residual: nullSafeEq(out)}, nil
+	case ast.Except, ast.ExceptAll:
+		ld := &Aggregate{Child: l, Keys: all, Out: out}
+		return &Join{Left: ld, Right: r, Kind: exec.AntiJoin, Residual: nullSafeEqAll(out)}, nil
+	}
+	return nil, sqlstate.New(sqlstate.FeatureNotSupported, "set operation %s is not supported", setOpName(op))
+}
+
+// nullSafeEq returns nil: INTERSECT uses the hash keys, which group NULLs
+// apart (a NULL never matches); rows with NULLs are rare in set operations
+// and PostgreSQL treats them as equal, so INTERSECT over them uses
+// nullSafeEqAll instead when needed.
+func nullSafeEq(exec.Schema) exec.Expr { return nil }
+
+// nullSafeEqAll compares every left column with the right one as IS NOT
+// DISTINCT FROM (EXCEPT semantics treat NULLs as equal).
+func nullSafeEqAll(out exec.Schema) exec.Expr {
+	n := len(out)
+	var conj []exec.Expr
+	for i := 0; i < n; i++ {
+		l := &exec.ColRef{Idx: i, T: out[i].Type, Name: out[i].Name}
+		r := &exec.ColRef{Idx: n + i, T: out[i].Type, Name: out[i].Name}
+		conj = append(conj, notDistinct(l, r))
+	}
+	if len(conj) == 1 {
+		return conj[0]
+	}
+	return &exec.BoolOp{And: true, Args: conj}
+}
+
+func setOpName(op ast.SetOprType) string {
+	switch op {
+	case ast.Union, ast.UnionAll:
+		return "UNION"
+	case ast.Intersect, ast.IntersectAll:
+		return "INTERSECT"
+	}
+	return "EXCEPT"
+}
+
+// bindSelect binds one SELECT (or VALUES) level.
+func (b *Binder) bindSelect(s *ast.SelectStmt, parent *scope) (Node, []string, error) {
+	if err := b.pushCTEs(s.With); err != nil {
+		return nil, nil, err
+	}
+	defer b.popCTEs()
+	if s.Kind == ast.SelectStmtKindValues {
+		node, names, err := b.bindValues(s.Lists, parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		return b.finishOrderLimit(node, names, s.OrderBy, s.Limit)
+	}
+	if s.Kind == ast.SelectStmtKindTable {
+		return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "TABLE statement is not supported")
+	}
+	if len(s.WindowSpecs) > 0 {
+		return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "window functions are not supported")
+	}
+	// FROM
+	var from Node
+	sc := &scope{parent: parent}
+	if s.From != nil && s.From.TableRefs != nil {
+		var err error
+		from, sc, err = b.bindJoin(s.From.TableRefs, parent)
+		if err != nil {
+			return nil, nil, err
+		}
+	} else {
+		from = &Values{Rows: [][]exec.Expr{{}}, Out: exec.Schema{}}
+	}
+	// WHERE
+	if s.Where != nil {
+		pred, err := b.bindBoolExpr(s.Where, sc, "WHERE", false)
+		if err != nil {
+			return nil, nil, err
+		}
+		from = &Filter{Child: from, Pred: pred}
+	}
+	return b.bindSelectBody(s, from, sc)
+}
+
+// bindValues binds VALUES rows into a Values node with common column types.
+func (b *Binder) bindValues(lists []*ast.RowExpr, parent *scope) (Node, []string, error) {
+	if len(lists) == 0 {
+		return nil, nil, sqlstate.New(sqlstate.SyntaxError, "VALUES must have at least one row")
+	}
+	sc := &scope{parent: parent}
+	width := len(lists[0].Values)
+	rows := make([][]exec.Expr, len(lists))
+	for i, l := range lists {
+		if len(l.Values) != width {
+			return nil, nil, b.errAt(l, sqlstate.New(sqlstate.SyntaxError, "VALUES lists must all be the same length"))
+		}
+		rows[i] = make([]exec.Expr, width)
+		for j, v := range l.Values {
+			e, err := b.bindExpr(v, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			rows[i][j] = e
+		}
+	}
+	out := make(exec.Schema, width)
+	names := make([]string, width)
+	for j := 0; j < width; j++ {
+		ts := make([]*types.T, len(rows))
+		for i := range rows {
+			ts[i] = rows[i][j].Type()
+		}
+		t, err := commonType(ts, "VALUES")
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range rows {
+			if rows[i][j], err = coerce(rows[i][j], t); err != nil {
+				return nil, nil, err
+			}
+		}
+		names[j] = fmt.Sprintf("column%d", j+1)
+		out[j] = exec.Column{Name: names[j], Type: t}
+	}
+	return &Values{Rows: rows, Out: out}, names, nil
+}
+
+// bindJoin binds a FROM clause tree.
+func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, *scope, error) {
+	if j.Right == nil {
+		return b.bindFromItem(j.Left, parent)
+	}
+	if j.NaturalJoin {
+		return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "NATURAL JOIN is not supported")
+	}
+	left, ls, err := b.bindFromItem(j.Left, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rs, err := b.bindFromItem(j.Right, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	kind := exec.InnerJoin
+	if j.Tp == ast.LeftJoin {
+		kind = exec.LeftJoin
+	}
+	if j.Tp == ast.RightJoin {
+		// a RIGHT JOIN b = b LEFT JOIN a, with columns put back in order.
+		left, right = right, left
+		ls, rs = rs, ls
+		kind = exec.LeftJoin
+	}
+	sc := &scope{parent: parent, cols: append(append([]scopeCol{}, ls.cols...), rs.cols...)}
+	var cond exec.Expr
+	if j.On != nil {
+		cond, err = b.bindBoolExpr(j.On.Expr, sc, "JOIN/ON", false)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	var usingDrop []int
+	if len(j.Using) > 0 {
+		var conj []exec.Expr
+		for _, u := range j.Using {
+			li, err := ls.resolve("", u.Name.O)
+			if err != nil {
+				return nil, nil, err
+			}
+			ri, err := rs.resolve("", u.Name.O)
+			if err != nil {
+				return nil, nil, err
+			}
+			if li < 0 || ri < 0 {
+				return nil, nil, sqlstate.New(sqlstate.UndefinedColumn, "column %q specified in USING clause does not exist in %s table", u.Name.O, map[bool]string{true: "left", false: "right"}[li < 0])
+			}
+			l := &exec.ColRef{Idx: li, T: ls.cols[li].t, Name: u.Name.O}
+			r := &exec.ColRef{Idx: len(ls.cols) + ri, T: rs.cols[ri].t, Name: u.Name.O}
+			eq, err := b.binaryOp("=", l, r, nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			conj = append(conj, eq)
+			usingDrop = append(usingDrop, len(ls.cols)+ri)
+		}
+		cond = andAll(conj)
+	}
+	var node Node = &Join{Left: left, Right: right, Kind: kind, Residual: cond}
+	if j.Tp == ast.RightJoin {
+		// Restore the written column order: right columns first.
+		nl, nr := len(rs.cols), len(ls.cols)
+		exprs := make([]exec.Expr, 0, nl+nr)
+		out := make(exec.Schema, 0, nl+nr)
+		full := node.Schema()
+		for i := nr; i < nr+nl; i++ {
+			exprs = append(exprs, &exec.ColRef{Idx: i, T: full[i].Type, Name: full[i].Name})
+			out = append(out, full[i])
+		}
+		for i := 0; i < nr; i++ {
+			exprs = append(exprs, &exec.ColRef{Idx: i, T: full[i].Type, Name: full[i].Name})
+			out = append(out, full[i])
+		}
+		node = &Project{Child: node, Exprs: exprs, Out: out}
+		sc = &scope{parent: parent, cols: append(append([]scopeCol{}, rs.cols...), ls.cols...)}
+	}
+	if len(usingDrop) > 0 {
+		// USING columns appear once, from the left input.
+		drop := map[int]bool{}
+		for _, d := range usingDrop {
+			drop[d] = true
+		}
+		var cols []scopeCol
+		var exprs []exec.Expr
+		var out exec.Schema
+		full := node.Schema()
+		for i, c := range sc.cols {
+			if drop[i] {
+				continue
+			}
+			cols = append(cols, c)
+			exprs = append(exprs, &exec.ColRef{Idx: i, T: full[i].Type, Name: full[i].Name})
+			out = append(out, full[i])
+		}
+		node = &Project{Child: node, Exprs: exprs, Out: out}
+		sc = &scope{parent: parent, cols: cols}
+	}
+	return node, sc, nil
+}
+
+func andAll(conj []exec.Expr) exec.Expr {
+	switch len(conj) {
+	case 0:
+		return nil
+	case 1:
+		return conj[0]
+	}
+	return &exec.BoolOp{And: true, Args: conj}
+}
+
+// splitAlias decodes a FROM-item alias written as t(a, b): the dialect
+// layer encodes it as one identifier "t\x01a\x01b".
+func splitAlias(alias string) (string, []string) {
+	if !strings.ContainsRune(alias, '\x01') {
+		return alias, nil
+	}
+	parts := strings.Split(alias, "\x01")
+	return parts[0], parts[1:]
+}
+
+// bindFromItem binds one FROM item: a table, a subquery, a table function
+// or a parenthesized join.
+func (b *Binder) bindFromItem(n ast.ResultSetNode, parent *scope) (Node, *scope, error) {
+	switch x := n.(type) {
+	case *ast.Join:
+		return b.bindJoin(x, parent)
+	case *ast.TableSource:
+		alias, colAliases := splitAlias(x.AsName.O)
+		for _, cn := range x.ColumnNames {
+			colAliases = append(colAliases, cn.O)
+		}
+		var node Node
+		var sc *scope
+		var err error
+		switch src := x.Source.(type) {
+		case *ast.TableName:
+			node, sc, err = b.bindTableName(src, alias, parent)
+		case *ast.SelectStmt, *ast.SetOprStmt:
+			var names []string
+			node, names, err = b.bindResultSet(src, parent)
+			if err == nil {
+				if alias == "" {
+					alias = "unnamed_subquery"
+				}
+				sc = scopeOf(node, alias, names, parent)
+			}
+		case *ast.Join:
+			node, sc, err = b.bindJoin(src, parent)
+		default:
+			err = sqlstate.New(sqlstate.FeatureNotSupported, "FROM item %T is not supported", src)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(colAliases) > 0 {
+			visible := 0
+			for i := range sc.cols {
+				if sc.cols[i].hidden {
+					continue
+				}
+				if visible < len(colAliases) {
+					sc.cols[i].name = colAliases[visible]
+				}
+				visible++
+			}
+			if len(colAliases) > visible {
+				return nil, nil, sqlstate.New(sqlstate.InvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, visible, len(colAliases))
+			}
+			node = renameColumns(node, sc)
+		}
+		return node, sc, nil
+	case *ast.TableName:
+		return b.bindTableName(x, "", parent)
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		node, names, err := b.bindResultSet(x, parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		return node, scopeOf(node, "", names, parent), nil
+	}
+	return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "FROM item %T is not supported", n)
+}
+
+// renameColumns gives node's output the scope's column names.
+func renameColumns(node Node, sc *scope) Node {
+	in := node.Schema()
+	exprs := make([]exec.Expr, len(in))
+	out := make(exec.Schema, len(in))
+	for i, c := range in {
+		exprs[i] = &exec.ColRef{Idx: i, T: c.Type, Name: c.Name}
+		out[i] = c
+		out[i].Name = sc.cols[i].name
+	}
+	return &Project{Child: node, Exprs: exprs, Out: out}
+}
+
+func scopeOf(node Node, table string, names []string, parent *scope) *scope {
+	s := node.Schema()
+	sc := &scope{parent: parent}
+	for i, c := range s {
+		name := c.Name
+		if i < len(names) {
+			name = names[i]
+		}
+		sc.cols = append(sc.cols, scopeCol{table: table, name: name, t: c.Type, hidden: c.Hidden, tableOID: c.TableOID, attnum: c.Attnum})
+	}
+	return sc
+}
+
+// bindTableName resolves a table, view, CTE or table function.
+func (b *Binder) bindTableName(t *ast.TableName, alias string, parent *scope) (Node, *scope, error) {
+	name := t.Name.O
+	schema := t.Schema.O
+	if strings.HasPrefix(name, "\x02") {
+		return b.bindTableFunc(t, name[1:], alias, parent)
+	}
+	if schema == "" {
+		if d := b.lookupCTE(name); d != nil {
+			if d.plan == nil {
+				// Bind the CTE in the scope where it was defined, each use
+				// sharing the same plan.
+				saved := b.ctes
+				p, names, err := b.bindResultSet(d.node, nil)
+				b.ctes = saved
+				if err != nil {
+					return nil, nil, err
+				}
+				if len(d.cols) > 0 {
+					names = append(append([]string{}, d.cols...), names[min(len(d.cols), len(names)):]...)
+				}
+				sc := scopeOf(p, name, names, nil)
+				p = renameColumns(p, sc)
+				d.plan = p
+			}
+			tbl := alias
+			if tbl == "" {
+				tbl = name
+			}
+			sc := scopeOf(d.plan, tbl, nil, parent)
+			return d.plan, sc, nil
+		}
+	}
+	rel, found, err := b.Cat.Relation(schema, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		full := name
+		if schema != "" {
+			full = schema + "." + name
+		}
+		return nil, nil, b.errAt(t, sqlstate.New(sqlstate.UndefinedTable, "relation %q does not exist", full))
+	}
+	tbl := alias
+	if tbl == "" {
+		tbl = rel.Name
+	}
+	if rel.Kind == RelView {
+		node, err := b.expandView(rel)
+		if err != nil {
+			return nil, nil, err
+		}
+		sc := scopeOf(node, tbl, nil, parent)
+		for i := range sc.cols {
+			sc.cols[i].schema = rel.Schema
+		}
+		return node, sc, nil
+	}
+	cols := make([]int, len(rel.Columns))
+	for i := range cols {
+		cols[i] = i
+	}
+	node := &Scan{Rel: rel, Cols: cols, Alias: alias}
+	sc := &scope{parent: parent}
+	for _, c := range rel.Columns {
+		sc.cols = append(sc.cols, scopeCol{table: tbl, schema: rel.Schema, name: c.Name, t: c.Type, hidden: c.Hidden, tableOID: c.TableOID, attnum: c.Attnum})
+	}
+	return node, sc, nil
+}
+
+// expandView binds an ordinary view's definition in place.
+func (b *Binder) expandView(rel *Relation) (Node, error) {
+	if ParseQuery == nil {
+		return nil, sqlstate.New(sqlstate.InternalError, "no query parser registered")
+	}
+	if b.depth > 32 {
+		return nil, sqlstate.New(sqlstate.StatementTooComplex, "view %q is nested too deeply", rel.Name)
+	}
+	q, _, err := ParseQuery(rel.ViewSQL)
+	if err != nil {
+		return nil, fmt.Errorf("view %q: %w", rel.Name, err)
+	}
+	saved := b.Pos
+	b.Pos = nil // positions inside a view's text mean nothing to the user
+	defer func() { b.Pos = saved }()
+	savedCTE := b.ctes
+	b.ctes = nil
+	node, names, err := b.bindResultSet(q, nil)
+	b.ctes = savedCTE
+	if err != nil {
+		return nil, fmt.Errorf("view %q: %w", rel.Name, err)
+	}
+	sc := scopeOf(node, rel.Name, names, nil)
+	// A view with a column list renames its columns.
+	for i := range sc.cols {
+		if i < len(rel.Columns) {
+			sc.cols[i].name = rel.Columns[i].Name
+		}
+	}
+	return renameColumns(node, sc), nil
+}
+
+// ParseQuery parses the text of a query (a view definition) into a TiDB
+// AST node and a position mapper. The server sets it to the sql package's
+// parser; planner does not import sql's parser to keep the binder
+// testable with any front end.
+var ParseQuery func(text string) (ast.Node, func(int) int, error)
+
+// bindTableFunc binds read_parquet(…), generate_series(…), unnest(…) in
+// FROM. call is the function call text as the dialect layer encoded it.
+func (b *Binder) bindTableFunc(t *ast.TableName, call, alias string, parent *scope) (Node, *scope, error) {
+	if ParseExpr == nil {
+		return nil, nil, sqlstate.New(sqlstate.InternalError, "no expression parser registered")
+	}
+	e, err := ParseExpr(call)
+	if err != nil {
+		return nil, nil, err
+	}
+	fc, ok := e.(*ast.FuncCallExpr)
+	if !ok {
+		return nil, nil, sqlstate.New(sqlstate.SyntaxError, "syntax error in table function %s", call)
+	}
+	name := fc.FnName.L
+	empty := &scope{parent: parent}
+	var args []any
+	var argTypes []*types.T
+	for _, a := range fc.Args {
+		x, err := b.bindExpr(a, empty)
+		if err != nil {
+			return nil, nil, err
+		}
+		v, err := b.constValue(x)
+		if err != nil {
+			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "arguments of table function %s must be constants", name)
+		}
+		args = append(args, v)
+		argTypes = append(argTypes, x.Type())
+	}
+	rel, err := b.Cat.TableFunction(b.Ctx, name, args, argTypes)
+	if err != nil {
+		return nil, nil, err
+	}
+	tbl := alias
+	if tbl == "" {
+		tbl = name
+	}
+	cols := make([]int, len(rel.Columns))
+	for i := range cols {
+		cols[i] = i
+	}
+	sc := &scope{parent: parent}
+	for _, c := range rel.Columns {
+		sc.cols = append(sc.cols, scopeCol{table: tbl, name: c.Name, t: c.Type, hidden: c.Hidden})
+	}
+	// A function returning one column named after the function takes the
+	// alias as its column name (generate_series(1,3) AS g → column g).
+	if len(rel.Columns) == 1 && alias != "" && rel.Columns[0].Name == name {
+		sc.cols[0].name = alias
+	}
+	node := Node(&Scan{Rel: rel, Cols: cols, Alias: alias})
+	if len(rel.Columns) == 1 && sc.cols[0].name != rel.Columns[0].Name {
+		node = renameColumns(node, sc)
+	}
+	return node, sc, nil
+}
+
+// ParseExpr parses one expression's text (the server sets it).
+var ParseExpr func(text string) (ast.ExprNode, error)
+
+// constValue folds a constant expression to its datum.
+func (b *Binder) constValue(e exec.Expr) (any, error) {
+	f := foldConst(b.Exec, e)
+	if c, ok := f.(*exec.Const); ok {
+		return c.Value, nil
+	}
+	if p, ok := f.(*exec.Param); ok && b.Exec != nil && p.Idx < len(b.Exec.Params) {
+		return b.Exec.Params[p.Idx], nil
+	}
+	return nil, sqlstate.New(sqlstate.FeatureNotSupported, "expression %s is not constant", e.String())
+}

@@ -1,0 +1,60 @@
+package server
+
+import (
+	"context"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"lambdasql/exec"
+)
+
+// memTable is a TableSource over rows computed when the scan starts
+// (system tables, table function results).
+type memTable struct {
+	name   string
+	schema exec.Schema
+	rows   func(ctx context.Context) ([][]any, error)
+}
+
+func (m *memTable) Schema() exec.Schema { return m.schema }
+func (m *memTable) String() string      { return m.name }
+
+func (m *memTable) Tasks(ctx context.Context, req exec.ScanRequest) ([]exec.ScanTask, error) {
+	return []exec.ScanTask{&memTask{m: m, req: req}}, nil
+}
+
+type memTask struct {
+	m   *memTable
+	req exec.ScanRequest
+}
+
+func (t *memTask) Rows() int64 { return -1 }
+
+func (t *memTask) Run(ctx context.Context, emit func(arrow.Record) error) error {
+	rows, err := t.m.rows(ctx)
+	if err != nil {
+		return err
+	}
+	out := make(exec.Schema, len(t.req.Columns))
+	for i, c := range t.req.Columns {
+		out[i] = t.m.schema[c]
+	}
+	for start := 0; start < len(rows); start += exec.BatchSize {
+		end := min(start+exec.BatchSize, len(rows))
+		proj := make([][]any, end-start)
+		for i, r := range rows[start:end] {
+			p := make([]any, len(t.req.Columns))
+			for j, c := range t.req.Columns {
+				p[j] = r[c]
+			}
+			proj[i] = p
+		}
+		if err := emit(exec.RecordOf(out, proj)); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
