@@ -66,7 +66,9 @@ func arrowColumns() []arrowCol {
 			func(b array.Builder, i int) { b.(*array.Uint32Builder).Append(uint32(4294967295 - i)) },
 			func(i int) any { return int64(4294967295 - i) }},
 		{arrow.Field{Name: "u64", Type: arrow.PrimitiveTypes.Uint64, Nullable: true}, types.Numeric,
-			func(b array.Builder, i int) { b.(*array.Uint64Builder).Append(uint64(18446744073709551615) - uint64(i)) },
+			func(b array.Builder, i int) {
+				b.(*array.Uint64Builder).Append(uint64(18446744073709551615) - uint64(i))
+			},
 			func(i int) any {
 				d, _, _ := apd.NewFromString(fmt.Sprint(uint64(18446744073709551615) - uint64(i)))
 				return d
@@ -90,15 +92,21 @@ func arrowColumns() []arrowCol {
 			func(b array.Builder, i int) { b.(*array.Date32Builder).Append(arrow.Date32(i*3 - 1000)) },
 			func(i int) any { return types.DateD(i*3 - 1000) }},
 		{arrow.Field{Name: "ts_ms", Type: tsType(arrow.Millisecond, "UTC"), Nullable: true}, types.TimestampTZ,
-			func(b array.Builder, i int) { b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i)*1001 - 500_000)) },
+			func(b array.Builder, i int) {
+				b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i)*1001 - 500_000))
+			},
 			func(i int) any { return types.TimestampD((int64(i)*1001 - 500_000) * 1000) }},
 		// Arrow Go v15 marks zone-less timestamps isAdjustedToUTC=true too,
 		// so by the file's metadata this column is a timestamptz.
 		{arrow.Field{Name: "ts_us", Type: tsType(arrow.Microsecond, ""), Nullable: true}, types.TimestampTZ,
-			func(b array.Builder, i int) { b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i)*86_400_000_001 - 1)) },
+			func(b array.Builder, i int) {
+				b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i)*86_400_000_001 - 1))
+			},
 			func(i int) any { return types.TimestampD(int64(i)*86_400_000_001 - 1) }},
 		{arrow.Field{Name: "ts_ns", Type: tsType(arrow.Nanosecond, "UTC"), Nullable: true}, types.TimestampTZ,
-			func(b array.Builder, i int) { b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i)*1_000_001_007 - 1_000_000_500)) },
+			func(b array.Builder, i int) {
+				b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i)*1_000_001_007 - 1_000_000_500))
+			},
 			func(i int) any { return types.TimestampD(floorDiv(int64(i)*1_000_001_007-1_000_000_500, 1000)) }},
 		{arrow.Field{Name: "t_ms", Type: arrow.FixedWidthTypes.Time32ms, Nullable: true}, types.Time,
 			func(b array.Builder, i int) { b.(*array.Time32Builder).Append(arrow.Time32(i * 86_000)) },
@@ -107,19 +115,27 @@ func arrowColumns() []arrowCol {
 			func(b array.Builder, i int) { b.(*array.Time64Builder).Append(arrow.Time64(int64(i) * 86_000_001)) },
 			func(i int) any { return types.TimeOfDay(int64(i) * 86_000_001) }},
 		{arrow.Field{Name: "t_ns", Type: arrow.FixedWidthTypes.Time64ns, Nullable: true}, types.Time,
-			func(b array.Builder, i int) { b.(*array.Time64Builder).Append(arrow.Time64(int64(i)*86_000_001_999 + 1)) },
+			func(b array.Builder, i int) {
+				b.(*array.Time64Builder).Append(arrow.Time64(int64(i)*86_000_001_999 + 1))
+			},
 			func(i int) any { return types.TimeOfDay((int64(i)*86_000_001_999 + 1) / 1000) }},
 		{arrow.Field{Name: "dec", Type: &arrow.Decimal128Type{Precision: 10, Scale: 3}, Nullable: true}, types.Numeric,
-			func(b array.Builder, i int) { b.(*array.Decimal128Builder).Append(decimal128.FromI64(int64(i*12345 - 6_000_000))) },
+			func(b array.Builder, i int) {
+				b.(*array.Decimal128Builder).Append(decimal128.FromI64(int64(i*12345 - 6_000_000)))
+			},
 			func(i int) any { return apd.New(int64(i*12345-6_000_000), -3) }},
 		{arrow.Field{Name: "dec30", Type: &arrow.Decimal128Type{Precision: 30, Scale: 5}, Nullable: true}, types.Numeric,
-			func(b array.Builder, i int) { b.(*array.Decimal128Builder).Append(decimal128.FromBigInt(bigDecimal(i))) },
+			func(b array.Builder, i int) {
+				b.(*array.Decimal128Builder).Append(decimal128.FromBigInt(bigDecimal(i)))
+			},
 			func(i int) any { return apd.NewWithBigInt(new(apd.BigInt).SetMathBigInt(bigDecimal(i)), -5) }},
 		{arrow.Field{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true}, types.Bool,
 			func(b array.Builder, i int) { b.(*array.BooleanBuilder).Append(i%3 == 0) },
 			func(i int) any { return i%3 == 0 }},
 		{arrow.Field{Name: "fsb", Type: &arrow.FixedSizeBinaryType{ByteWidth: 4}, Nullable: true}, types.Bytea,
-			func(b array.Builder, i int) { b.(*array.FixedSizeBinaryBuilder).Append([]byte{byte(i), byte(i >> 8), 0xAB, 0xCD}) },
+			func(b array.Builder, i int) {
+				b.(*array.FixedSizeBinaryBuilder).Append([]byte{byte(i), byte(i >> 8), 0xAB, 0xCD})
+			},
 			func(i int) any { return []byte{byte(i), byte(i >> 8), 0xAB, 0xCD} }},
 	}
 }

@@ -438,35 +438,35 @@ func padDictionary(l byteList) (byteList, error) {
 
 // gather appends the dictionary strings idx[i] to data and writes their
 // end offsets to offs. PERF-NOTES: materializing dictionary strings is the
-// largest cost of a string scan, and most of it was one memmove call per
+// largest cost of a string scan, and much of it was one memmove call per
 // value; strings of up to 16 bytes (the usual ids and codes) are copied as
-// one 16-byte block instead, which the 16 bytes of slack in dict.data
+// one 16-byte block instead, which the 16 bytes of slack kept in dict.data
 // (padDictionary) and in data (grown here) make safe.
 func gather(data []byte, offs []int32, idx []int32, dict byteList) ([]byte, error) {
 	do := dict.offs
 	n := uint32(dict.len())
-	total := 0
-	for _, ix := range idx {
+	dd := dict.data[:cap(dict.data)]
+	full := data[:cap(data)]
+	pos := len(data)
+	for i, ix := range idx {
 		if uint32(ix) >= n {
 			return data, corruptf("dictionary index %d out of range for %d entries", ix, n)
 		}
-		total += int(do[ix+1] - do[ix])
-	}
-	if len(data)+total > math.MaxInt32 {
-		return data, sqlstate.New(sqlstate.ProgramLimitExceeded, "string data of one batch exceeds 2 GiB")
-	}
-	data = slices.Grow(data, total+16)
-	full := data[:cap(data)]
-	dd := dict.data[:cap(dict.data)]
-	pos := len(data)
-	for i, ix := range idx {
 		a, b := do[ix], do[ix+1]
-		if b-a <= 16 {
+		l := int(b - a)
+		if pos+l+16 > len(full) {
+			if pos+l > math.MaxInt32 {
+				return data, sqlstate.New(sqlstate.ProgramLimitExceeded, "string data of one batch exceeds 2 GiB")
+			}
+			full = slices.Grow(full[:pos], l+16+len(full))
+			full = full[:cap(full)]
+		}
+		if l <= 16 {
 			*(*[16]byte)(full[pos : pos+16]) = *(*[16]byte)(dd[a : a+16])
 		} else {
 			copy(full[pos:], dd[a:b])
 		}
-		pos += int(b - a)
+		pos += l
 		offs[i] = int32(pos)
 	}
 	return full[:pos], nil
@@ -474,7 +474,9 @@ func gather(data []byte, offs []int32, idx []int32, dict byteList) ([]byte, erro
 
 func (d *varDecoder) reset(n int) {
 	d.offs, d.n = make([]int32, n+1), n
-	d.data = make([]byte, 0, n*max(d.hint, 8))
+	// hint is the previous mean plus one byte a row, so the 16 bytes of
+	// slack gather needs rarely cost a reallocation.
+	d.data = make([]byte, 0, n*max(d.hint, 8)+64)
 	d.bm.reset(n)
 }
 

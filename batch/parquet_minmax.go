@@ -210,10 +210,10 @@ func mergeNumeric(m *minMax, a *array.String, lo, hi int) error {
 		if err != nil {
 			return sqlstate.New(sqlstate.InvalidTextRepresentation, "invalid input syntax for type numeric: %q", a.Value(i))
 		}
-		if mn == nil || d.Cmp(mn) < 0 {
+		if mn == nil || cmpDecimal(d, mn) < 0 {
 			mn = d
 		}
-		if mx == nil || d.Cmp(mx) > 0 {
+		if mx == nil || cmpDecimal(d, mx) > 0 {
 			mx = d
 		}
 	}

@@ -227,7 +227,7 @@ func compareDatum(a, b any) (int, bool) {
 		case float64:
 			return cmpFloat(float64(x), y), true
 		case *apd.Decimal:
-			return apd.New(x, 0).Cmp(y), true
+			return cmpDecimal(apd.New(x, 0), y), true
 		}
 	case float64:
 		switch y := b.(type) {
@@ -239,9 +239,9 @@ func compareDatum(a, b any) (int, bool) {
 	case *apd.Decimal:
 		switch y := b.(type) {
 		case *apd.Decimal:
-			return x.Cmp(y), true
+			return cmpDecimal(x, y), true
 		case int64:
-			return x.Cmp(apd.New(y, 0)), true
+			return cmpDecimal(x, apd.New(y, 0)), true
 		}
 	case string:
 		if y, ok := b.(string); ok {
@@ -283,6 +283,30 @@ func compareDatum(a, b any) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// cmpDecimal orders numerics as PostgreSQL does: -Infinity, finite
+// values, Infinity, then NaN (equal to itself).
+func cmpDecimal(a, b *apd.Decimal) int {
+	rank := func(d *apd.Decimal) int {
+		switch {
+		case d.Form == apd.NaN || d.Form == apd.NaNSignaling:
+			return 2
+		case d.Form == apd.Infinite && d.Negative:
+			return -1
+		case d.Form == apd.Infinite:
+			return 1
+		}
+		return 0
+	}
+	ra, rb := rank(a), rank(b)
+	switch {
+	case ra != rb:
+		return cmpOrdered(int64(ra), int64(rb))
+	case ra != 0:
+		return 0
+	}
+	return a.Cmp(b)
 }
 
 // cmpInterval compares intervals by their total length, a month being 30

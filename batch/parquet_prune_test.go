@@ -168,7 +168,9 @@ func writeArrowPruneFile(t *testing.T, path string, props ...parquet.WriterPrope
 		{field: arrow.Field{Name: "id", Type: arrow.PrimitiveTypes.Int64}, append: func(b array.Builder, i int) { b.(*array.Int64Builder).Append(int64(i)) }},
 		{field: arrow.Field{Name: "f", Type: arrow.PrimitiveTypes.Float64}, append: func(b array.Builder, i int) { b.(*array.Float64Builder).Append(float64(i)) }},
 		{field: arrow.Field{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}},
-			append: func(b array.Builder, i int) { b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i)*1000 - 500_000)) }},
+			append: func(b array.Builder, i int) {
+				b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(i)*1000 - 500_000))
+			}},
 	}
 	fields := []arrow.Field{cols[0].field, cols[1].field, cols[2].field}
 	sc := arrow.NewSchema(fields, nil)

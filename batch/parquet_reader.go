@@ -27,6 +27,29 @@ import (
 // table holds no open file descriptors: each task opens its file for the
 // duration of its Run. A ParquetTable is safe for concurrent use; files
 // must not change while it is in use (the master dataset is immutable).
+//
+// Column types (Parquet physical + logical or legacy converted type):
+//
+//	BOOLEAN                          bool
+//	INT32                            int4; INT(8|16) int2; UINT8/16 int4;
+//	                                 UINT32 int8; DATE date; TIME(MILLIS) time
+//	INT64                            int8; UINT64 numeric; TIME time;
+//	                                 TIMESTAMP(adjusted=true) and legacy
+//	                                 TIMESTAMP_MILLIS/MICROS timestamptz,
+//	                                 TIMESTAMP(adjusted=false) timestamp
+//	INT96                            timestamp (Impala nanoseconds)
+//	FLOAT, DOUBLE                    float4, float8 (FLOAT16 float4)
+//	BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY STRING/UTF8/ENUM text, JSON json,
+//	                                 UUID text (canonical form), INTERVAL
+//	                                 interval, BSON and none bytea
+//	DECIMAL(p,s) on any of them      numeric, as decimal text with s digits
+//
+// Millisecond values are scaled to microseconds (saturating to ±infinity)
+// and nanosecond values rounded down to the microsecond. Files written by
+// WriteParquet restore their exact types (int2, oid, jsonb, varchar(n),
+// numeric, interval, …) from "lambdasql.type.<column>" metadata. Nested
+// and repeated columns, and unknown logical types, are left out of the
+// schema (see Skipped). OPTIONAL columns carry NULLs.
 type ParquetTable struct {
 	name    string
 	schema  exec.Schema
@@ -46,9 +69,9 @@ var (
 type parquetFile struct {
 	path  string
 	pf    *parquet.File
-	plans []colPlan        // by table column
-	rows  []int64          // by row group
-	stats [][]chunkStats   // [row group][table column]
+	plans []colPlan      // by table column
+	rows  []int64        // by row group
+	stats [][]chunkStats // [row group][table column]
 }
 
 // OpenParquet opens the given Parquet files as one table, in the order
@@ -116,7 +139,13 @@ func openParquet(name string, paths []string) (*ParquetTable, error) {
 
 // openFooter reads and maps one file's footer. The file is closed again:
 // tasks read pages through their own descriptor (FileColumnChunk.PagesFrom).
-func openFooter(path string) (*parquetFile, []SkippedColumn, error) {
+func openFooter(path string) (_ *parquetFile, _ []SkippedColumn, err error) {
+	defer func() {
+		// A malformed footer must not crash the server.
+		if p := recover(); p != nil {
+			err = sqlstate.New(sqlstate.BadCopyFileFormat, "could not read parquet file %q: %v", path, p)
+		}
+	}()
 	osf, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fileError(path, err)
@@ -345,7 +374,7 @@ func (k *parquetTask) String() string { return fmt.Sprintf("%s row group %d", k.
 // columns. It opens its own file descriptor, so tasks run concurrently.
 // Decoding errors caused by the file's content have SQLSTATE XX001; a
 // cancelled ctx returns ctx.Err().
-func (k *parquetTask) Run(ctx context.Context, emit func(arrow.Record) error) (err error) {
+func (k *parquetTask) Run(ctx context.Context, emit func(arrow.Record) error) error {
 	f := k.file
 	osf, err := os.Open(f.path)
 	if err != nil {
@@ -361,11 +390,6 @@ func (k *parquetTask) Run(ctx context.Context, emit func(arrow.Record) error) (e
 				r.pages.Close()
 			}
 		}
-		// parquet-go may panic on malformed pages it does not validate;
-		// bad input is an error, not a crash.
-		if p := recover(); p != nil {
-			err = sqlstate.New(pgerrcode.DataCorrupted, "could not decode parquet file %q row group %d: %v", f.path, k.rg, p)
-		}
 	}()
 	for i, c := range k.shape.cols {
 		p := &f.plans[c]
@@ -377,25 +401,14 @@ func (k *parquetTask) Run(ctx context.Context, emit func(arrow.Record) error) (e
 	}
 	total := f.rows[k.rg]
 	batch := int64(max(exec.BatchSize, 1))
-	cols := make([]arrow.Array, len(readers))
 	for done := int64(0); done < total; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		n := min(batch, total-done)
-		for i, r := range readers {
-			a, err := r.read(ctx, int(n))
-			if err != nil {
-				for _, a := range cols[:i] {
-					a.Release()
-				}
-				return k.wrap(i, err)
-			}
-			cols[i] = a
-		}
-		rec := array.NewRecord(k.shape.schema, cols, n)
-		for _, a := range cols {
-			a.Release()
+		rec, err := k.readBatch(ctx, readers, n)
+		if err != nil {
+			return err
 		}
 		if err := emit(rec); err != nil {
 			return err
@@ -403,6 +416,37 @@ func (k *parquetTask) Run(ctx context.Context, emit func(arrow.Record) error) (e
 		done += n
 	}
 	return nil
+}
+
+// readBatch decodes the next n rows of every column into a record.
+func (k *parquetTask) readBatch(ctx context.Context, readers []*columnReader, n int64) (rec arrow.Record, err error) {
+	cols := make([]arrow.Array, 0, len(readers))
+	defer func() {
+		// parquet-go may panic on malformed pages it does not validate;
+		// bad input is an error, not a crash. emit runs outside, so a
+		// consumer's panic is not disguised as bad data.
+		if p := recover(); p != nil {
+			err = sqlstate.New(pgerrcode.DataCorrupted, "could not decode parquet file %q row group %d: %v", k.file.path, k.rg, p)
+		}
+		if err != nil {
+			for _, a := range cols {
+				a.Release()
+			}
+		}
+	}()
+	for i, r := range readers {
+		a, err := r.read(ctx, int(n))
+		if err != nil {
+			return nil, k.wrap(i, err)
+		}
+		cols = append(cols, a)
+	}
+	rec = array.NewRecord(k.shape.schema, cols, n)
+	for _, a := range cols {
+		a.Release()
+	}
+	cols = nil
+	return rec, nil
 }
 
 func (k *parquetTask) wrap(i int, err error) error {

@@ -146,7 +146,6 @@ func NewParquetWriter(w io.Writer, schema exec.Schema, opts WriteOptions) (*Parq
 	wopts := []parquet.WriterOption{
 		parquet.NewSchema("lambdasql", orderedGroup(fields)),
 		parquet.Compression(codec),
-		parquet.CreatedBy("lambdasql", "", ""),
 	}
 	if opts.PageBufferBytes > 0 {
 		wopts = append(wopts, parquet.PageBufferSize(opts.PageBufferBytes))
@@ -430,16 +429,16 @@ func (c *colWriter) write(cw *parquet.ColumnWriter, col arrow.Array, lo, hi int)
 // parquet.Group sorts them by name, which would reorder the table.
 type orderedGroup []parquet.Field
 
-func (g orderedGroup) ID() int                          { return 0 }
-func (g orderedGroup) Type() parquet.Type               { return parquet.Group{}.Type() }
-func (g orderedGroup) Optional() bool                   { return false }
-func (g orderedGroup) Repeated() bool                   { return false }
-func (g orderedGroup) Required() bool                   { return true }
-func (g orderedGroup) Leaf() bool                       { return false }
-func (g orderedGroup) Fields() []parquet.Field          { return g }
-func (g orderedGroup) Encoding() encoding.Encoding      { return nil }
-func (g orderedGroup) Compression() compress.Codec      { return nil }
-func (g orderedGroup) String() string                   { return fmt.Sprintf("group(%d fields)", len(g)) }
+func (g orderedGroup) ID() int                     { return 0 }
+func (g orderedGroup) Type() parquet.Type          { return parquet.Group{}.Type() }
+func (g orderedGroup) Optional() bool              { return false }
+func (g orderedGroup) Repeated() bool              { return false }
+func (g orderedGroup) Required() bool              { return true }
+func (g orderedGroup) Leaf() bool                  { return false }
+func (g orderedGroup) Fields() []parquet.Field     { return g }
+func (g orderedGroup) Encoding() encoding.Encoding { return nil }
+func (g orderedGroup) Compression() compress.Codec { return nil }
+func (g orderedGroup) String() string              { return fmt.Sprintf("group(%d fields)", len(g)) }
 func (g orderedGroup) GoType() reflect.Type {
 	fs := make([]reflect.StructField, len(g))
 	for i, f := range g {

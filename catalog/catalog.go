@@ -158,6 +158,10 @@ type Manifest struct {
 	// (µs); Valid false until one is known.
 	Watermark      int64 `json:"watermark"`
 	WatermarkValid bool  `json:"watermark_valid"`
+	// CommittedAt is the wall clock (µs) of the commit: idle partitions
+	// are judged against it, so every reader of the manifest computes the
+	// same watermark.
+	CommittedAt int64 `json:"committed_at"`
 }
 
 // Snapshot is one immutable state of the catalog. Never modify a snapshot

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jackc/pgerrcode"
+	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"lambdasql/sql/sqlstate"
 	"lambdasql/sql/types"
@@ -38,6 +38,11 @@ type likeMatcher struct {
 	// pattern has no '%' at all.
 	segs   []likeSeg
 	hasPct bool
+	// badTail is set for a pattern ending in the escape character: like
+	// PostgreSQL, matching fails with 22025 only when text remains at that
+	// point, so the matcher here is for "the rest of the pattern, then at
+	// least one character".
+	badTail bool
 }
 
 var likeCache = &patternCache{max: 1024}
@@ -71,7 +76,7 @@ func buildLike(pattern, esc string, ci bool) (*likeMatcher, error) {
 	case 1:
 		escR, _ = utf8.DecodeRuneInString(esc)
 	default:
-		return nil, sqlstate.New(pgerrcode.InvalidEscapeCharacter, "invalid escape string").
+		return nil, sqlstate.New(sqlstate.InvalidEscapeSequence, "invalid escape string").
 			WithHint("Escape string must be empty or one character.")
 	}
 	if ci {
@@ -98,7 +103,16 @@ func buildLike(pattern, esc string, ci bool) (*likeMatcher, error) {
 		switch {
 		case r == escR:
 			if i >= len(pattern) {
-				return nil, sqlstate.New(sqlstate.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+				var esc2 string
+				if escR >= 0 {
+					esc2 = string(escR)
+				}
+				inner, err := buildLike(pattern[:i-sz]+"_%", esc2, false)
+				if err != nil {
+					return nil, err
+				}
+				inner.ci, inner.badTail = ci, true
+				return inner, nil
 			}
 			r2, sz2 := utf8.DecodeRuneInString(pattern[i:])
 			i += sz2
@@ -183,6 +197,46 @@ func (m *likeMatcher) match(s string) bool {
 		return len(s) >= len(m.lit)+len(m.lit2) && strings.HasPrefix(s, m.lit) && strings.HasSuffix(s, m.lit2)
 	}
 	return m.matchGeneral(s)
+}
+
+// matchColumn sets bit i of out when row i of a String array (given by
+// its raw offsets and data) matches, inverted by negate. The pattern
+// kind is switched on once, outside the row loop.
+func (m *likeMatcher) matchColumn(offs []int32, data []byte, n int, negate bool, out []byte) {
+	set := func(i int, ok bool) {
+		if ok != negate {
+			out[i>>3] |= 1 << (i & 7)
+		}
+	}
+	lit := m.lit
+	switch m.kind {
+	case 'a':
+		for i := 0; i < n; i++ {
+			set(i, true)
+		}
+	case 'e':
+		for i := 0; i < n; i++ {
+			set(i, unsafeString(data[offs[i]:offs[i+1]]) == lit)
+		}
+	case 'p':
+		for i := 0; i < n; i++ {
+			v := data[offs[i]:offs[i+1]]
+			set(i, len(v) >= len(lit) && unsafeString(v[:len(lit)]) == lit)
+		}
+	case 's':
+		for i := 0; i < n; i++ {
+			v := data[offs[i]:offs[i+1]]
+			set(i, len(v) >= len(lit) && unsafeString(v[len(v)-len(lit):]) == lit)
+		}
+	case 'c':
+		for i := 0; i < n; i++ {
+			set(i, strings.Contains(unsafeString(data[offs[i]:offs[i+1]]), lit))
+		}
+	default:
+		for i := 0; i < n; i++ {
+			set(i, m.match(unsafeString(data[offs[i]:offs[i+1]])))
+		}
+	}
 }
 
 // segAt matches seg at byte p of s and returns the end, or -1.
@@ -297,6 +351,29 @@ func likeKernel(ci, negate bool) Kernel {
 				return Vec{}, err
 			}
 		}
+		if sa, ok := args[0].Arr.(*array.String); ok && m != nil && !m.badTail && n > 0 {
+			offs, data := rawStrings(sa)
+			if ci {
+				// ASCII text lower-cases in one pass with unchanged offsets.
+				src := data[offs[0]:offs[n]]
+				if !isASCII(src) {
+					goto rows
+				}
+				low := make([]byte, len(data))
+				for j := int(offs[0]); j < int(offs[n]); j++ {
+					c := data[j]
+					if c >= 'A' && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					low[j] = c
+				}
+				data = low
+			}
+			vals := make([]byte, (n+7)/8)
+			m.matchColumn(offs, data, n, negate, vals)
+			return Vec{Arr: newBoolArray(vals, validityAnd(n, sa), n)}, nil
+		}
+	rows:
 		var lowBuf []byte
 		return boolMap(args, n, func(i int) (bool, error) {
 			mm := m
@@ -310,6 +387,12 @@ func likeKernel(ci, negate bool) Kernel {
 			if ci && mm.kind != 'a' {
 				lowBuf = appendLower(lowBuf[:0], v)
 				v = unsafeString(lowBuf)
+			}
+			if mm.badTail {
+				if mm.match(v) {
+					return false, errLikeTail()
+				}
+				return negate, nil
 			}
 			return mm.match(v) != negate, nil
 		})
@@ -333,6 +416,10 @@ func init() {
 	}))
 }
 
+func errLikeTail() error {
+	return sqlstate.New(sqlstate.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+}
+
 // likeEscape rewrites pattern so that esc becomes the backslash escape.
 func likeEscape(pattern, esc string) (string, error) {
 	if esc == `\` {
@@ -342,7 +429,7 @@ func likeEscape(pattern, esc string) (string, error) {
 	escR := rune(-1)
 	if esc != "" {
 		if utf8.RuneCountInString(esc) != 1 {
-			return "", sqlstate.New(pgerrcode.InvalidEscapeCharacter, "invalid escape string").
+			return "", sqlstate.New(sqlstate.InvalidEscapeSequence, "invalid escape string").
 				WithHint("Escape string must be empty or one character.")
 		}
 		escR, _ = utf8.DecodeRuneInString(esc)
@@ -353,7 +440,7 @@ func likeEscape(pattern, esc string) (string, error) {
 		switch {
 		case r == escR:
 			if i+1 >= len(rs) {
-				return "", sqlstate.New(sqlstate.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+				return "", errLikeTail()
 			}
 			i++
 			b.WriteByte('\\')

@@ -127,6 +127,16 @@ func fexp(x float64) (float64, error) {
 	return r, nil
 }
 
+// log10 is math.Log10, exact for powers of ten (math.Log10(1e15) is
+// 14.999999999999998; C's log10, which PostgreSQL uses, gives 15).
+func log10(x float64) float64 {
+	r := math.Log10(x)
+	if k := math.Round(r); k != r && math.Abs(k) <= 308 && math.Pow(10, k) == x {
+		return k
+	}
+	return r
+}
+
 func flog(f func(float64) float64) floatFn {
 	return func(x float64) (float64, error) {
 		if x == 0 {
@@ -291,7 +301,7 @@ func absU64(x int64) uint64 {
 
 func factorial(n int64) (*apd.Decimal, error) {
 	if n < 0 {
-		return nil, errInvalidParam("factorial of a negative number is undefined")
+		return nil, sqlstate.New(sqlstate.NumericValueOutOfRange, "factorial of a negative number is undefined")
 	}
 	if n > 32177 {
 		return nil, sqlstate.New(sqlstate.NumericValueOutOfRange, "value overflows numeric format")
@@ -396,8 +406,8 @@ func init() {
 		{"sqrt", fsqrt, NumericSqrt},
 		{"exp", fexp, NumericExp},
 		{"ln", flog(math.Log), NumericLn},
-		{"log", flog(math.Log10), func(x *apd.Decimal) (*apd.Decimal, error) { return NumericLog(numTen, x) }},
-		{"log10", flog(math.Log10), func(x *apd.Decimal) (*apd.Decimal, error) { return NumericLog(numTen, x) }},
+		{"log", flog(log10), func(x *apd.Decimal) (*apd.Decimal, error) { return NumericLog(numTen, x) }},
+		{"log10", flog(log10), func(x *apd.Decimal) (*apd.Decimal, error) { return NumericLog(numTen, x) }},
 	} {
 		regFn(t.name, sig(F8), F8, floatKernel(t.f))
 		regFn(t.name, sig(Num), Num, numericKernel(t.num))
@@ -432,10 +442,10 @@ func init() {
 		"sin": ftrig(math.Sin), "cos": ftrig(math.Cos), "tan": ftrig(math.Tan),
 		"cot":  ftrig(func(x float64) float64 { return 1 / math.Tan(x) }),
 		"asin": farc(math.Asin), "acos": farc(math.Acos),
-		"atan": func(x float64) (float64, error) { return math.Atan(x), nil },
-		"sinh": func(x float64) (float64, error) { return math.Sinh(x), nil },
-		"cosh": func(x float64) (float64, error) { return math.Cosh(x), nil },
-		"tanh": func(x float64) (float64, error) { return math.Tanh(x), nil },
+		"atan":  func(x float64) (float64, error) { return math.Atan(x), nil },
+		"sinh":  func(x float64) (float64, error) { return math.Sinh(x), nil },
+		"cosh":  func(x float64) (float64, error) { return math.Cosh(x), nil },
+		"tanh":  func(x float64) (float64, error) { return math.Tanh(x), nil },
 		"asinh": func(x float64) (float64, error) { return math.Asinh(x), nil },
 		"acosh": func(x float64) (float64, error) {
 			if x < 1 {

@@ -58,10 +58,10 @@ func numClampScale(s int64) int64 { return min(max(s, 0), numericMaxDisplay) }
 func numDScale(d *apd.Decimal) int64 { return int64(NumericDScale(d)) }
 
 var (
-	numPointNine  = apd.New(9, -1)
+	numPointNine   = apd.New(9, -1)
 	numOnePointOne = apd.New(11, -1)
-	numOne        = apd.New(1, 0)
-	numTen        = apd.New(10, 0)
+	numOne         = apd.New(1, 0)
+	numTen         = apd.New(10, 0)
 )
 
 // estimateLnDweight estimates the decimal weight of ln(x) for x > 0

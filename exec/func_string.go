@@ -33,13 +33,13 @@ func errTooLarge() error {
 // type's output function; string, integer and float columns are read
 // without boxing.
 type textOf struct {
-	kc    *KernelCtx
-	t     *types.T
-	v     Vec
-	kind  byte // 's' string, 'i' integer, 'f' float, 'd' datum
-	sc    strCol
-	ic    intCol
-	fc    floatCol
+	kc     *KernelCtx
+	t      *types.T
+	v      Vec
+	kind   byte // 's' string, 'i' integer, 'f' float, 'd' datum
+	sc     strCol
+	ic     intCol
+	fc     floatCol
 	const_ []byte // the rendered scalar
 }
 
@@ -213,8 +213,46 @@ func appendUpper(out []byte, s string) []byte {
 	return out
 }
 
+// asciiCase maps an ASCII String array to lower or upper case in one
+// pass over its data buffer: the offsets do not change. ok is false when
+// the array holds non-ASCII text.
+func asciiCase(a *array.String, n int, upper bool) (arrow.Array, bool) {
+	offs, data := rawStrings(a)
+	if n == 0 {
+		return nil, false
+	}
+	src := data[offs[0]:offs[n]]
+	if !isASCII(src) {
+		return nil, false
+	}
+	out := make([]byte, len(src))
+	lo, hi := byte('A'), byte('Z')
+	if upper {
+		lo, hi = 'a', 'z'
+	}
+	for j, c := range src {
+		if c >= lo && c <= hi {
+			c ^= 0x20
+		}
+		out[j] = c
+	}
+	no := make([]int32, n+1)
+	base := offs[0]
+	for i := range no {
+		no[i] = offs[i] - base
+	}
+	o := &strOut{offs: no, data: out}
+	arr, err := o.array(validityAnd(n, a))
+	return arr, err == nil
+}
+
 func caseKernel(upper bool) Kernel {
 	return dictAware(func(k *KernelCtx, args []Vec, n int) (Vec, error) {
+		if sa, ok := args[0].Arr.(*array.String); ok {
+			if arr, ok := asciiCase(sa, n, upper); ok {
+				return Vec{Arr: arr}, nil
+			}
+		}
 		s := newStrCol(args[0])
 		if upper {
 			return textMap(args, n, func(i int, out []byte) ([]byte, error) { return appendUpper(out, s.at(i)), nil })
@@ -237,6 +275,16 @@ func charCount(s string) int {
 // length(bpchar) (chars without trailing blanks).
 func lengthKernel(mode byte) Kernel {
 	return dictAware(func(k *KernelCtx, args []Vec, n int) (Vec, error) {
+		if sa, ok := args[0].Arr.(*array.String); ok && n > 0 && (mode == 'c' || mode == 'o') {
+			offs, data := rawStrings(sa)
+			if mode == 'o' || isASCII(data[offs[0]:offs[n]]) {
+				out := make([]int32, n)
+				for i := range out {
+					out[i] = offs[i+1] - offs[i]
+				}
+				return Vec{Arr: newFixedArray(types.Int4.Arrow(), out, validityAnd(n, sa))}, nil
+			}
+		}
 		s := newStrCol(args[0])
 		return fixedMap(args, n, types.Int4, func(i int) (int32, error) {
 			v := s.at(i)
@@ -723,5 +771,4 @@ func init() {
 	regFn("to_hex", sig(Int8), Text, textFn(true, func(a []any) (any, error) {
 		return strconv.FormatUint(uint64(a[0].(int64)), 16), nil
 	}))
-	_ = array.NewStringBuilder
 }

@@ -405,3 +405,32 @@ func regFn(name string, args []*types.T, ret *types.T, k Kernel) {
 
 // sig is a shorthand for a parameter list.
 func sig(t ...*types.T) []*types.T { return t }
+
+// rawStrings returns the value offsets of a String array (n+1 of them, not
+// rebased to 0) and its whole data buffer, so hot loops slice values
+// without a call per row.
+func rawStrings(a *array.String) (offs []int32, data []byte) {
+	offs = a.ValueOffsets()
+	if b := a.Data().Buffers()[2]; b != nil {
+		data = b.Bytes()
+	}
+	return offs, data
+}
+
+// isASCII reports whether b holds only 7-bit bytes, eight at a time.
+func isASCII(b []byte) bool {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

@@ -78,35 +78,42 @@ func (h *HashAggregate) newPartial() (*aggPartial, error) {
 
 // update folds one record into p.
 func (h *HashAggregate) update(p *aggPartial, rec arrow.Record) error {
+	return foldRecord(p.table, p.accs, h.Keys, h.Aggs, rec, &p.groups, &p.gsel)
+}
+
+// foldRecord assigns each row of rec its group (by the key columns) and
+// folds it into the aggregates' accumulators. groups and gsel are scratch
+// buffers reused across calls. Without keys every row is group 0.
+func foldRecord(table *GroupTable, accs []agg.Accumulator, keyCols []int, aggs []AggCall, rec arrow.Record, groupsBuf, gselBuf *[]uint32) error {
 	n := int(rec.NumRows())
-	if cap(p.groups) < n {
-		p.groups = make([]uint32, n)
-		p.gsel = make([]uint32, n)
+	if cap(*groupsBuf) < n {
+		*groupsBuf = make([]uint32, n)
+		*gselBuf = make([]uint32, n)
 	}
-	groups := p.groups[:n]
-	if len(h.Keys) == 0 {
+	groups := (*groupsBuf)[:n]
+	if len(keyCols) == 0 {
 		for i := range groups {
 			groups[i] = 0
 		}
-		if p.table.Len() == 0 {
-			p.table.hashes = append(p.table.hashes, 0)
+		if table.Len() == 0 {
+			table.hashes = append(table.hashes, 0)
 		}
 	} else {
-		keys := make([]arrow.Array, len(h.Keys))
-		for i, k := range h.Keys {
+		keys := make([]arrow.Array, len(keyCols))
+		for i, k := range keyCols {
 			keys[i] = rec.Column(k)
 		}
-		p.table.Insert(keys, n, groups)
+		table.Insert(keys, n, groups)
 	}
-	ng := p.table.Len()
-	for i, a := range h.Aggs {
-		acc := p.accs[i]
+	ng := table.Len()
+	for i, a := range aggs {
+		acc := accs[i]
 		if acc.Len() < ng {
 			acc.Grow(ng)
 		}
 		gs := groups
 		if a.Filter >= 0 {
-			gs = p.gsel[:n]
+			gs = (*gselBuf)[:n]
 			copy(gs, groups)
 			f := rec.Column(a.Filter).(*array.Boolean)
 			for r := 0; r < n; r++ {

@@ -298,10 +298,18 @@ func (b *Binder) aggCall(name string, argNodes []ast.ExprNode, distinct bool, fi
 		}
 		return nil, err
 	}
-	// Untyped literal arguments become text (count('x'), min('a')).
+	// Arguments take the types the accumulator expects (an untyped
+	// literal resolves as PostgreSQL does: stddev('1') reads float8).
+	want, err := types.AggregateArgs(name, ts)
+	if err != nil {
+		if se := sqlstate.As(err); se != nil {
+			return nil, b.errAt(node, se)
+		}
+		return nil, err
+	}
 	for i, a := range args {
-		if a.Type().Family == types.FamUnknown || a.Type().Family == types.FamNull {
-			if args[i], err = b.coerceParam(a, types.Text); err != nil {
+		if i < len(want) && want[i] != nil && !types.Equal(a.Type(), want[i]) {
+			if args[i], err = b.coerceParam(a, want[i]); err != nil {
 				return nil, err
 			}
 		}

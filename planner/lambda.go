@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -43,63 +42,9 @@ func (w WindowSpec) String() string {
 	return fmt.Sprintf("tumble(%s)", w.Size)
 }
 
-// LambdaPlan is a lambda view compiled once from its definition into the
-// stages both layers run:
-//
-//	source rows → window assignment (adds window_start, window_end; a
-//	hopping window repeats a row per window) → Pre steps (WHERE, the
-//	grouping keys and aggregate arguments) → keyed aggregation by (Keys)
-//	with Aggs, using the shared accumulators → Post steps over finalized
-//	groups (HAVING, the select list, window_start/window_end in front).
-//
-// The batch layer runs it over the master dataset with exec.HashAggregate;
-// the speed layer runs the same steps and accumulators over the log, keeping
-// the groups as window state. There is one definition, so the layers agree.
-type LambdaPlan struct {
-	Source     string
-	Window     WindowSpec
-	EventTime  int         // index of the event-time column in the source
-	SourceCols exec.Schema // the source's columns (without _layer)
-	// InSchema is the source columns followed by window_start, window_end:
-	// what window assignment produces and Pre reads.
-	InSchema exec.Schema
-	Pre      []exec.Step
-	// Keys and Aggs index Pre's output. Keys[0] and Keys[1] are
-	// window_start and window_end.
-	Keys    []int
-	Aggs    []exec.AggCall
-	AggOut  exec.Schema // keys then aggregates
-	Post    []exec.Step
-	Out     exec.Schema // window_start, window_end, then the select list
-	Columns []string    // Out's names
-	// NeededCols are the source columns the view reads.
-	NeededCols []int
-}
-
-// String describes the plan's stages for EXPLAIN.
-func (p *LambdaPlan) String() string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "WindowAssign %s on %s\n", p.Window, p.SourceCols[p.EventTime].Name)
-	for _, s := range p.Pre {
-		sb.WriteString(s.String() + "\n")
-	}
-	keys := make([]string, len(p.Keys))
-	for i := range p.Keys {
-		keys[i] = p.AggOut[i].Name
-	}
-	aggs := make([]string, len(p.Aggs))
-	for i, a := range p.Aggs {
-		aggs[i] = a.Name
-		if j := strings.Index(aggs[i], "§"); j >= 0 {
-			aggs[i] = aggs[i][:j]
-		}
-	}
-	fmt.Fprintf(&sb, "Aggregate keys [%s] aggs [%s]\n", strings.Join(keys, ", "), strings.Join(aggs, ", "))
-	for _, s := range p.Post {
-		sb.WriteString(s.String() + "\n")
-	}
-	return sb.String()
-}
+// LambdaPlan is a lambda view compiled for both layers (see
+// exec.ViewPlan).
+type LambdaPlan = exec.ViewPlan
 
 // CompileLambdaView binds a lambda view's SELECT against its source and
 // compiles it into a LambdaPlan. What cannot be maintained in both layers
@@ -270,7 +215,7 @@ func (b *Binder) CompileLambdaView(q ast.Node, src *Relation, eventTime string, 
 			return nil, err
 		}
 	}
-	p := &LambdaPlan{Source: src.Name, Window: w, EventTime: et, SourceCols: cols, InSchema: in,
+	p := &LambdaPlan{Source: src.Name, Size: w.Size, Hop: w.Hop, Gap: w.Gap, EventTime: et, SourceCols: cols, InSchema: in,
 		Keys: agg.Keys, Aggs: agg.Aggs, AggOut: agg.Out}
 	if where != nil {
 		p.Pre = append(p.Pre, &exec.FilterStep{Pred: where, Out: in})
@@ -302,9 +247,6 @@ func (b *Binder) CompileLambdaView(q ast.Node, src *Relation, eventTime string, 
 	}
 	p.Post = append(p.Post, exec.NewProjectStep(postExprs, out))
 	p.Out = out
-	for _, c := range out {
-		p.Columns = append(p.Columns, c.Name)
-	}
 	// Source columns read: event time plus whatever WHERE and Pre read.
 	need := map[int]bool{et: true}
 	if where != nil {

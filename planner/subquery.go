@@ -36,9 +36,14 @@ type subqueryExpr struct {
 	t         *types.T
 	compile   func(ctx context.Context, n Node) (exec.Operator, error)
 
-	mu    sync.Mutex // subquery runs are serialized (outer slot is shared)
+	st *subState
+}
+
+// subState is the run cache of a subquery expression, shared by its copies.
+type subState struct {
+	mu    sync.Mutex // subquery runs are serialized (the outer slot is shared)
 	owner *exec.Ctx
-	cache map[string][]any // outer values key → result column values (nil: not run)
+	cache map[string][]any // outer values key → result column values
 }
 
 func (b *Binder) subquery(sq *ast.SubqueryExpr, lhs exec.Expr, sc *scope, kind subKind, node ast.Node) (exec.Expr, error) {
@@ -59,7 +64,7 @@ func (b *Binder) subquery(sq *ast.SubqueryExpr, lhs exec.Expr, sc *scope, kind s
 	if kind != subExists && visible != 1 {
 		return nil, b.errAt(node, sqlstate.New(sqlstate.SyntaxError, "subquery must return only one column"))
 	}
-	s := &subqueryExpr{kind: kind, plan: plan, lhs: lhs, slot: sub.slot, compile: b.Compile}
+	s := &subqueryExpr{kind: kind, plan: plan, lhs: lhs, slot: sub.slot, compile: b.Compile, st: &subState{}}
 	for i, r := range sub.refs {
 		c := sc.cols[r.idx]
 		s.outerArgs = append(s.outerArgs, &exec.ColRef{Idx: r.idx, T: c.t, Name: c.name})
@@ -152,11 +157,12 @@ func (s *subqueryExpr) run(ctx *exec.Ctx, outer []any) ([]any, error) {
 
 // Eval implements exec.Expr.
 func (s *subqueryExpr) Eval(ctx *exec.Ctx, rec arrow.Record) (exec.Vec, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.owner != ctx {
-		s.owner = ctx
-		s.cache = map[string][]any{}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.owner != ctx {
+		st.owner = ctx
+		st.cache = map[string][]any{}
 	}
 	n := int(rec.NumRows())
 	refs := s.refs()
@@ -192,13 +198,13 @@ func (s *subqueryExpr) Eval(ctx *exec.Ctx, rec arrow.Record) (exec.Vec, error) {
 			key.WriteByte(0)
 		}
 		k := key.String()
-		vals, ok := s.cache[k]
+		vals, ok := st.cache[k]
 		if !ok {
 			var err error
 			if vals, err = s.run(ctx, outer); err != nil {
 				return nil, err
 			}
-			s.cache[k] = vals
+			st.cache[k] = vals
 		}
 		switch s.kind {
 		case subScalar:

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"lambdasql/exec"
 )
@@ -50,6 +51,63 @@ func (t *memTask) Run(ctx context.Context, emit func(arrow.Record) error) error 
 			proj[i] = p
 		}
 		if err := emit(exec.RecordOf(out, proj)); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recTable is a TableSource over records computed beforehand (a speed
+// layer snapshot). It owns the records; Release frees them.
+type recTable struct {
+	name   string
+	schema exec.Schema
+	recs   []arrow.Record
+}
+
+func (t *recTable) Schema() exec.Schema { return t.schema }
+func (t *recTable) String() string      { return t.name }
+
+func (t *recTable) Tasks(ctx context.Context, req exec.ScanRequest) ([]exec.ScanTask, error) {
+	return []exec.ScanTask{&recTask{t: t, req: req}}, nil
+}
+
+// Release frees the records.
+func (t *recTable) Release() {
+	for _, r := range t.recs {
+		r.Release()
+	}
+	t.recs = nil
+}
+
+type recTask struct {
+	t   *recTable
+	req exec.ScanRequest
+}
+
+func (k *recTask) Rows() int64 {
+	var n int64
+	for _, r := range k.t.recs {
+		n += r.NumRows()
+	}
+	return n
+}
+
+func (k *recTask) Run(ctx context.Context, emit func(arrow.Record) error) error {
+	out := make(exec.Schema, len(k.req.Columns))
+	for i, c := range k.req.Columns {
+		out[i] = k.t.schema[c]
+	}
+	as := out.Arrow()
+	for _, r := range k.t.recs {
+		cols := make([]arrow.Array, len(k.req.Columns))
+		for i, c := range k.req.Columns {
+			cols[i] = r.Column(c)
+		}
+		if err := emit(array.NewRecord(as, cols, r.NumRows())); err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {

@@ -46,6 +46,7 @@ type Server struct {
 	sessMu   sync.Mutex
 	sessions map[int32]*Session
 
+	engine   *engine
 	ln       net.Listener
 	closeMu  sync.Mutex
 	closed   bool
@@ -72,6 +73,10 @@ func Open(cfg Config) (*Server, error) {
 	s.nextPID.Store(int32(os.Getpid()%10000) * 10)
 	exec.ServerStartTime = s.started
 	exec.ServerVersionString = fmt.Sprintf("PostgreSQL %s (lambdasql %s) on x86_64-pc-linux-gnu, compiled by Go, 64-bit", ServerVersion, Version)
+	if err := s.startEngine(); err != nil {
+		cat.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -145,6 +150,9 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 		cancel()
+	}
+	if s.engine != nil {
+		s.engine.stop()
 	}
 	if err := s.cat.Close(); err != nil {
 		errs = append(errs, err)

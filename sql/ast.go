@@ -317,7 +317,7 @@ type Fetch struct {
 	stmtBase
 	Move      bool
 	Direction FetchDirection
-	Count     int64 // rows, or the position for Absolute/Relative
+	Count     int64 // rows (never negative for Forward/Backward), or the position for Absolute/Relative; 0 with All
 	All       bool  // ALL, FORWARD ALL, BACKWARD ALL
 	Cursor    string
 }

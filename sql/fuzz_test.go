@@ -1,6 +1,9 @@
 package sql
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -84,3 +87,29 @@ func (v *posChecker) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *posChecker) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// TestFuzzSeedsParse keeps the seed corpus realistic: every seed is valid.
+func TestFuzzSeedsParse(t *testing.T) {
+	files, err := filepath.Glob("testdata/fuzz/FuzzDialect/*")
+	if err != nil || len(files) < 12 {
+		t.Fatalf("seed corpus: %d files, %v", len(files), err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitN(string(b), "\n", 2)
+		if len(lines) != 2 || lines[0] != "go test fuzz v1" {
+			t.Fatalf("%s: not a fuzz corpus file", f)
+		}
+		lit := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(lines[1]), "string("), ")")
+		q, err := strconv.Unquote(lit)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if _, err := Parse(q); err != nil {
+			t.Errorf("%s: %s", filepath.Base(f), describe(err))
+		}
+	}
+}

@@ -56,6 +56,15 @@ const maxIdentLen = 63
 // (22025/22021 for escapes that decode to invalid text) and Position set to
 // the 1-based character position of the token.
 func Lex(text string) ([]Token, error) {
+	// PostgreSQL verifies the encoding of the whole query before parsing it.
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if r == 0 || r == utf8.RuneError && size <= 1 {
+			return nil, sqlstate.New(sqlstate.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": 0x%02x", text[i]).
+				WithPosition(charPos(text, i))
+		}
+		i += size
+	}
 	l := lexer{src: text}
 	if err := l.run(); err != nil {
 		return nil, err

@@ -24,7 +24,8 @@ import (
 // the 1-based character position in query of the offending token, or one
 // past the end for "syntax error at end of input"), 0A000 for statements and
 // forms lambdasql does not support, 42704 for unknown types in DDL, 22023
-// for malformed option values, 54001 for absurd nesting.
+// for malformed option values, 22021 for bytes that are not UTF-8, 54001 for
+// absurd nesting. Parse is safe for concurrent use.
 func Parse(query string) ([]Stmt, error) {
 	toks, err := Lex(query)
 	if err != nil {

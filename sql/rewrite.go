@@ -442,9 +442,11 @@ func (r *rewriter) name(i int) piece {
 }
 
 // needsQuote reports whether an (already folded) identifier must be quoted
-// for TiDB: a TiDB keyword, or anything that is not a plain ASCII word.
+// for TiDB: a TiDB keyword, a word starting with '_' (TiDB reads _utf8mb4,
+// _binary … as charset introducers), or anything that is not a plain ASCII
+// word.
 func needsQuote(s string) bool {
-	if s == "" || tidbKeywords[s] {
+	if s == "" || tidbKeywords[s] || s[0] == '_' {
 		return true
 	}
 	for i := 0; i < len(s); i++ {

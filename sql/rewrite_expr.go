@@ -78,7 +78,13 @@ func wrap(e ex, min int) frag {
 // fcall builds name(arg, …) mapped to original offset at; gap is the space
 // before the name.
 func fcall(name string, at int, gap bool, args ...frag) frag {
-	f := frag{{text: name, orig: at, gap: gap}, {text: "(", orig: at}}
+	return callFrag(frag{{text: name, orig: at, gap: gap}}, at, args...)
+}
+
+// callFrag builds head(arg, …); the punctuation maps to original offset at.
+func callFrag(head frag, at int, args ...frag) frag {
+	f := append(frag(nil), head...)
+	f = append(f, piece{text: "(", orig: at})
 	for k, a := range args {
 		if k > 0 {
 			f = append(f, piece{text: ",", orig: at})
@@ -243,7 +249,7 @@ func (r *rewriter) infix(left ex, i, bp int) (ex, int) {
 			if !ok {
 				r.fail(r.syntaxErrAt(i + 1))
 			}
-			return r.cast(left, tn, i), j
+			return r.cast(left, tn, i+1), j
 		}
 		return r.subscript(left, i)
 	}
@@ -512,9 +518,11 @@ func (r *rewriter) predicate(left ex, i int) (ex, int) {
 	return res, j
 }
 
-func (r *rewriter) cast(x ex, typ string, at int) ex {
-	pos := r.t(at).Pos
-	return atomOf(fcall("__cast", pos, leadGap(x.f), x.f, strFrag(typ, pos)), x.pos)
+// cast builds __cast(x, 'typ'); the call maps to the operand (where
+// PostgreSQL reports cast errors) and the type string to the type name at
+// token typeAt (where it reports unknown types).
+func (r *rewriter) cast(x ex, typ string, typeAt int) ex {
+	return atomOf(fcall("__cast", x.pos, leadGap(x.f), x.f, strFrag(typ, r.t(typeAt).Pos)), x.pos)
 }
 
 // subscript handles a[i] and a[lo:hi] with the bracket at i.

@@ -698,7 +698,11 @@ func (r *rewriter) insert(lo, hi int) frag {
 	f = append(f, setGap(r.chainFrag(parts), true)...)
 	k = j
 	if r.kw(k, "as") {
-		k += 2 // the alias only serves ON CONFLICT, which is refused
+		// The alias only serves ON CONFLICT, which is refused.
+		if t := r.t(k + 1); t.Kind != TokQuotedIdent && !(t.Kind == TokIdent && pgCategory(t.Val) != kwReserved) {
+			r.fail(r.syntaxErrAt(k + 1))
+		}
+		k += 2
 	}
 	if r.punct(k, "(") && !r.isQueryStart(k+1) {
 		end := r.closeOf(k)
@@ -725,6 +729,9 @@ func (r *rewriter) insert(lo, hi int) frag {
 				r.fail(r.syntaxErrAt(k))
 			}
 			end := r.closeOf(k)
+			if end == k+1 {
+				r.fail(r.syntaxErrAt(end))
+			}
 			p := r.tok(k)
 			p.gap = true
 			f = append(f, p)

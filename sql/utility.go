@@ -394,6 +394,9 @@ func (p *stmtParser) fetch(i int) Stmt {
 			st.Count, k = n, j
 		}
 	}
+	if st.All {
+		st.Count = 0
+	}
 	if st.Count < 0 && (st.Direction == FetchForward || st.Direction == FetchBackward) {
 		st.Count = -st.Count
 		st.Direction = FetchBackward - st.Direction // forward ↔ backward

@@ -112,7 +112,8 @@ func (n nulls) is(i int) bool {
 type encKind uint8
 
 const (
-	encNull encKind = iota // void and untyped NULL columns: every value NULL
+	encNull encKind = iota // untyped NULL columns: every value NULL
+	encVoid                // void: an empty value per row (void_out/void_send), whatever Arrow holds
 	encBool
 	encInt16
 	encInt32
@@ -198,7 +199,9 @@ func newEncoder(t *types.T, format int16, loc *time.Location) (*colEncoder, erro
 		e.kind = encInterval
 	case types.FamOid:
 		e.kind = encUint32
-	case types.FamVoid, types.FamNull:
+	case types.FamVoid:
+		e.kind = encVoid
+	case types.FamNull:
 		e.kind = encNull
 	case types.FamArray:
 		if t.Elem == nil || t.Elem.Family == types.FamArray {
@@ -233,6 +236,13 @@ func (e *colEncoder) mismatch(a arrow.Array) error {
 func (e *colEncoder) encode(c *cells, a arrow.Array, from, to int) error {
 	if d, ok := a.(*array.Dictionary); ok {
 		return e.encodeDict(c, d, from, to)
+	}
+	if e.kind == encVoid {
+		for i := from; i < to; i++ {
+			c.fixed(0)
+			c.done()
+		}
+		return nil
 	}
 	nl := nullsOf(a)
 	if nl.all || e.kind == encNull {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -209,11 +210,15 @@ func TestEncodeSpecialColumns(t *testing.T) {
 	if got := encodeColumn(t, types.Timestamp, 0, tsa); string(got[0]) != "1970-01-01 00:00:01.5" {
 		t.Errorf("ns timestamp: %q", got[0])
 	}
-	// An all-NULL arrow.Null column.
+	// An arrow.Null column: NULL for an untyped NULL, empty for void
+	// (as void_out prints it).
 	na := array.NewNull(2)
 	defer na.Release()
-	if got := encodeColumn(t, types.Void, 1, na); got[0] != nil || got[1] != nil {
+	if got := encodeColumn(t, types.Null, 1, na); got[0] != nil || got[1] != nil {
 		t.Errorf("null column: %q", got)
+	}
+	if got := encodeColumn(t, types.Void, 0, na); got[0] == nil || len(got[0]) != 0 {
+		t.Errorf("void column: %q", got)
 	}
 	// A column whose Arrow type does not match is a bug, not a panic.
 	ib := array.NewInt64Builder(mem)
@@ -326,5 +331,49 @@ func BenchmarkDataRows(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestMsgReader(t *testing.T) {
+	blocked := 0
+	data := []byte("0123456789abcdefghij")
+	r := newMsgReader(strings.NewReader(string(data)), 12, func() { blocked++ })
+	r.buf = make([]byte, 8) // force growth and compaction
+	var got []byte
+	for _, n := range []int{3, 5, 12} {
+		b, err := r.Next(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) != n || cap(b) != n {
+			t.Fatalf("Next(%d) returned %d bytes, cap %d", n, len(b), cap(b))
+		}
+		got = append(got, b...)
+	}
+	if string(got) != string(data) {
+		t.Fatalf("read %q", got)
+	}
+	if blocked == 0 {
+		t.Error("the block hook never ran")
+	}
+	if _, err := r.Next(13); err == nil {
+		t.Error("a request past the limit succeeded")
+	}
+	if _, err := r.Next(1); err != io.EOF {
+		t.Errorf("at the end: %v", err)
+	}
+	// A partial message at EOF is an unexpected EOF.
+	r = newMsgReader(strings.NewReader("abc"), 100, nil)
+	if _, err := r.Next(5); err != io.ErrUnexpectedEOF {
+		t.Errorf("partial: %v", err)
+	}
+	// shrink keeps pipelined bytes.
+	r = newMsgReader(strings.NewReader(strings.Repeat("x", 300<<10)+"tail"), 1<<20, nil)
+	if _, err := r.Next(300 << 10); err != nil {
+		t.Fatal(err)
+	}
+	r.shrink()
+	if b, err := r.Next(4); err != nil || string(b) != "tail" || len(r.buf) > keepReadBufBytes {
+		t.Errorf("after shrink: %q %v, buffer %d", b, err, len(r.buf))
 	}
 }

@@ -60,6 +60,9 @@ func FuzzBackend(f *testing.F) {
 		if got := after.TotalAlloc - before.TotalAlloc; got > budget {
 			t.Fatalf("allocated %d bytes for %d bytes of input", got, len(data))
 		}
+		if n := srv.stats.crashes.Load(); n != 0 {
+			t.Fatalf("the connection panicked (%d)", n)
+		}
 		h.mem.AssertSize(t, 0)
 		h.mu.Lock()
 		h.starts, h.items = nil, nil

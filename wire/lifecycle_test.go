@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jackc/pgproto3/v2"
@@ -123,30 +124,67 @@ func TestStatementTimeout(t *testing.T) {
 	})
 }
 
+// pipeClient serves one connection over net.Pipe and completes its
+// startup; inside a synctest bubble its timers run on the fake clock.
+func pipeClient(t *testing.T, srv *Server) *rawConn {
+	t.Helper()
+	client, server := net.Pipe()
+	srv.serveConn(server)
+	t.Cleanup(func() { client.Close() })
+	rc := &rawConn{t: t, nc: client, fe: pgproto3.NewFrontend(pgproto3.NewChunkReader(client), client)}
+	rc.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "tester"}})
+	if got := rc.untilReady(); got[len(got)-1] != "ReadyForQuery(I)" {
+		t.Fatalf("startup: %v", got)
+	}
+	return rc
+}
+
 func TestIdleTimeout(t *testing.T) {
-	ts := startServer(t, Config{IdleTimeout: 50 * time.Millisecond})
-	rc := ts.raw(t)
-	if m := rc.recv(); m != "ErrorResponse(FATAL 57P05 terminating connection due to idle-session timeout)" {
-		t.Fatalf("got %s", m)
-	}
-	rc.expectClosed()
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHandler()
+		srv, err := NewServer(Config{IdleTimeout: time.Hour, StatementTimeout: 3 * time.Hour}, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := pipeClient(t, srv)
+		start := time.Now()
+		if m := rc.recv(); m != "ErrorResponse(FATAL 57P05 terminating connection due to idle-session timeout)" {
+			t.Fatalf("got %s", m)
+		}
+		if d := time.Since(start); d != time.Hour {
+			t.Errorf("closed after %v of idleness", d)
+		}
+		rc.expectClosed()
 
-	rc = ts.raw(t)
-	rc.send(&pgproto3.Query{String: "BEGIN"})
-	rc.expect("CommandComplete(BEGIN)", "ReadyForQuery(T)")
-	if m := rc.recv(); m != "ErrorResponse(FATAL 25P03 terminating connection due to idle-in-transaction timeout)" {
-		t.Fatalf("got %s", m)
-	}
-	rc.expectClosed()
+		// Inside a transaction block the timeout says so.
+		rc = pipeClient(t, srv)
+		rc.send(&pgproto3.Query{String: "BEGIN"})
+		rc.expect("CommandComplete(BEGIN)", "ReadyForQuery(T)")
+		if m := rc.recv(); m != "ErrorResponse(FATAL 25P03 terminating connection due to idle-in-transaction timeout)" {
+			t.Fatalf("got %s", m)
+		}
+		rc.expectClosed()
 
-	// A statement running longer than the idle timeout is not idle.
-	rc = ts.raw(t)
-	rc.send(&pgproto3.Query{String: "SET statement_timeout = '150ms'; SELECT pg_sleep_forever()"})
-	rc.expect("CommandComplete(SET)", "RowDescription(pg_sleep_forever:2278:0)", "ErrorResponse(ERROR 57014 canceling statement due to statement timeout)", "ReadyForQuery(I)")
-	eventually(t, "the sessions to close", func() bool {
-		ts.h.mu.Lock()
-		defer ts.h.mu.Unlock()
-		return ts.h.closed == 3
+		// A statement running longer than the idle timeout is not idle;
+		// the statement timeout ends it.
+		rc = pipeClient(t, srv)
+		start = time.Now()
+		rc.send(&pgproto3.Query{String: "SELECT pg_sleep_forever()"})
+		rc.expect("RowDescription(pg_sleep_forever:2278:0)", "ErrorResponse(ERROR 57014 canceling statement due to statement timeout)", "ReadyForQuery(I)")
+		if d := time.Since(start); d != 3*time.Hour {
+			t.Errorf("statement timed out after %v", d)
+		}
+		// Activity before the timeout keeps the connection.
+		time.Sleep(59 * time.Minute)
+		rc.send(&pgproto3.Query{String: "SELECT 1"})
+		rc.expect("RowDescription(?column?:23:0)", "DataRow(1)", "CommandComplete(SELECT 1)", "ReadyForQuery(I)")
+		rc.send(&pgproto3.Terminate{})
+		rc.expectClosed()
+		synctest.Wait()
+		if n := srv.ConnectionCount(); n != 0 {
+			t.Errorf("%d connections left", n)
+		}
+		h.mem.AssertSize(t, 0)
 	})
 }
 

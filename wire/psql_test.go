@@ -41,4 +41,20 @@ func TestPsql(t *testing.T) {
 		defer ts.h.mu.Unlock()
 		return ts.h.closed == 1
 	})
+
+	// SCRAM over TLS, and a wrong password.
+	cert, key := writeCert(t)
+	ts = startServer(t, Config{Auth: "scram", UsersFile: writeUsers(t, "dana:pw"), TLSCertFile: cert, TLSKeyFile: key})
+	host, port, _ = net.SplitHostPort(ts.addr)
+	for _, c := range []struct{ pw, want string }{
+		{"pw", "SSL connection"},
+		{"bad", `password authentication failed for user "dana"`},
+	} {
+		cmd = osexec.CommandContext(ctx, path, "-X", "-h", host, "-p", port, "-U", "dana", "-d", "db", "-c", "\\conninfo")
+		cmd.Env = []string{"PGSSLMODE=require", "PGPASSWORD=" + c.pw, "PGCONNECT_TIMEOUT=10", "LANG=C.UTF-8"}
+		out, _ = cmd.CombinedOutput()
+		if !strings.Contains(string(out), c.want) {
+			t.Errorf("password %q: psql said %s", c.pw, out)
+		}
+	}
 }

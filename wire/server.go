@@ -37,6 +37,7 @@ type counters struct {
 	accepted, rejected, authFailures, cancels atomic.Uint64
 	statements, errors, bytesIn, bytesOut     atomic.Uint64
 	active                                    atomic.Int64
+	crashes                                   atomic.Uint64 // panics in wire's own code (bugs), for tests
 }
 
 // Server serves the PostgreSQL protocol to a Handler. Its methods are safe
@@ -243,12 +244,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		// Closing the sockets ends every connection blocked on the
+		// network; one stuck in a Handler call that ignores its context
+		// ends when that call returns.
 		s.mu.Lock()
 		for c := range s.conns {
 			_ = c.nc.Close()
 		}
 		s.mu.Unlock()
-		<-done
 		return ctx.Err()
 	}
 }

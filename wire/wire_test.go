@@ -76,6 +76,9 @@ func startServerOn(t testing.TB, cfg Config, ln net.Listener) *testServer {
 		if n := srv.ConnectionCount(); n != 0 {
 			t.Errorf("%d connections left after Shutdown", n)
 		}
+		if n := srv.stats.crashes.Load(); n != 0 {
+			t.Errorf("%d connections panicked", n)
+		}
 		h.mem.AssertSize(t, 0)
 	})
 	return &testServer{srv: srv, h: h, addr: ln.Addr().String()}

@@ -11,6 +11,68 @@
 // checkpoints.
 //
 // agg imports nothing of lambdasql but sql/types and sql/sqlstate.
+//
+// # Using an accumulator
+//
+// New(spec) builds the accumulator of a resolved aggregate call (see
+// types.AggregateResult, types.AggregateArgs and types.AggregateConstArgs
+// for resolution); Grow(n) then makes groups [0, n) valid. Group ids passed
+// to Update, Merge, AppendState and LoadState must be below Len() or
+// NoGroup; anything else is a caller bug and may panic. FILTER (WHERE …) is
+// the caller's: it passes NoGroup for filtered-out rows.
+//
+// Input arrays have the Arrow type (*types.T).Arrow() gives the argument
+// type: int2/int4/int8 as Int16/Int32/Int64, float4/float8 as
+// Float32/Float64, numeric as String holding canonical decimal text, text
+// types as String, bytea as Binary, date as Date32, time as Time64(us),
+// timestamp(tz) as Timestamp(us), interval as MonthDayNanoInterval
+// (microseconds × 1000 in Nanoseconds), oid as Uint32, bool as Boolean.
+// Wherever a string is accepted, a dictionary array (any integer index
+// type, String or Binary values) is accepted too and read without
+// materializing strings. Results have the Arrow type of Spec.Result (so a
+// numeric result is a String array of decimal text, array_agg a List).
+//
+// # Semantics
+//
+// PostgreSQL's: NULL inputs are skipped (array_agg keeps them); no rows give
+// NULL, except count and approx_count_distinct, which give 0. Integer sums
+// are exact 128-bit sums (sum(int8) becomes numeric and never wraps);
+// avg(int), avg(numeric) and the variance family over int and numeric are
+// exact with PostgreSQL's result scale (avg of 1 and 2 is
+// 1.5000000000000000). Floats follow PostgreSQL's float8 rules, including
+// 22003 when finite inputs overflow. min and max compare strings bytewise
+// (C collation), numerics as decimals, intervals by length. DISTINCT is
+// supported for every aggregate but the ordered-set ones; DISTINCT values
+// reach the aggregate in ascending order, as PostgreSQL's sort gives them.
+//
+// Order-sensitive aggregates (string_agg, array_agg) keep arrival order;
+// Merge appends the source group after the destination group, so
+// "a ∪ b" above means a's rows, then b's.
+//
+// # Bounded and unbounded state
+//
+// count(DISTINCT x), string_agg, array_agg, percentile_cont and
+// percentile_disc keep state that grows with their input (distinct values,
+// or every value). approx_count_distinct (HyperLogLog, precision 14) and
+// percentile_approx (DDSketch, 1 % relative accuracy) are their bounded
+// counterparts; both merge exactly. The planner decides what a lambda view
+// may use; this package only reports Size.
+//
+// # Saved state
+//
+// AppendState encodes one group in a compact binary form documented on each
+// accumulator's AppendState (uvarints, little-endian words, length-prefixed
+// bytes). LoadState merges an encoding into a group, so loading the states
+// of a group from two checkpoints is a Merge. A corrupt encoding fails with
+// SQLSTATE XX001 and never panics.
+//
+// # Errors
+//
+// 22003 (numeric overflow, percentile fraction outside [0, 1]), 22008
+// (interval out of range), 22P02 (malformed numeric text), 42883/42725/
+// 42601/0A000 from New for calls PostgreSQL would reject, XX000 for caller
+// bugs (wrong array type, length mismatch, merge of another aggregate),
+// XX001 for corrupt saved state.
 package agg
 
 import (

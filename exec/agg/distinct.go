@@ -1,6 +1,7 @@
 package agg
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"unsafe"
@@ -170,7 +171,11 @@ func (d *distinctSet) keyOf(v val) (uint64, uint32, error) {
 // prefer reports whether representative a should replace b.
 func (d *distinctSet) prefer(a, b uint32) bool {
 	if d.k == kNumeric {
-		return textScale(d.in.bytes(a)) > textScale(d.in.bytes(b))
+		ta, tb := d.in.bytes(a), d.in.bytes(b)
+		if sa, sb := textScale(ta), textScale(tb); sa != sb {
+			return sa > sb
+		}
+		return bytes.Compare(ta, tb) > 0
 	}
 	return cmpInterval(decodeExactInterval(d.in.bytes(a)), decodeExactInterval(d.in.bytes(b))) > 0
 }

@@ -151,11 +151,14 @@ func (s *pairSet) size() int64 {
 // interner maps byte strings to dense uint32 ids, keeping each distinct
 // string once in an append-only arena. Ids are stable for the interner's
 // life; bytes(id) stays valid until the next intern.
+//
+// A slot holds the high 32 bits of the string's hash (which also pick the
+// home slot) and id + 1 (0 is free), so a probe compares bytes only on a
+// hash match and a resize rehashes without touching the strings.
 type interner struct {
 	arena  []byte
 	starts []uint64 // starts[id] = arena offset; len = ids + 1
-	hashes []uint64
-	slots  []uint32 // id + 1; 0 is free
+	slots  []uint64 // hash>>32<<32 | id+1; 0 is free
 	mask   uint64
 	seed   maphash.Seed
 }
@@ -178,42 +181,47 @@ func (t *interner) intern(b []byte) uint32 {
 		t.starts = []uint64{0}
 		t.resize(64)
 	}
-	h := maphash.Bytes(t.seed, b)
-	i := h & t.mask
+	hi := maphash.Bytes(t.seed, b) >> 32
+	tag := hi << 32
+	i := hi & t.mask
 	for {
 		s := t.slots[i]
 		if s == 0 {
 			break
 		}
-		id := s - 1
-		if t.hashes[id] == h && bytes.Equal(t.bytes(id), b) {
-			return id
+		if s&^0xFFFFFFFF == tag {
+			if id := uint32(s) - 1; bytes.Equal(t.bytes(id), b) {
+				return id
+			}
 		}
 		i = (i + 1) & t.mask
 	}
-	id := uint32(len(t.hashes))
+	id := uint32(t.len())
 	t.arena = append(t.arena, b...)
 	t.starts = append(t.starts, uint64(len(t.arena)))
-	t.hashes = append(t.hashes, h)
-	t.slots[i] = id + 1
-	if len(t.hashes) > len(t.slots)/2 {
+	t.slots[i] = tag | uint64(id+1)
+	if t.len() > len(t.slots)/2 {
 		t.resize(len(t.slots) * 2)
 	}
 	return id
 }
 
 func (t *interner) resize(n int) {
-	t.slots = make([]uint32, n)
+	old := t.slots
+	t.slots = make([]uint64, n)
 	t.mask = uint64(n - 1)
-	for id, h := range t.hashes {
-		i := h & t.mask
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		i := (s >> 32) & t.mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & t.mask
 		}
-		t.slots[i] = uint32(id) + 1
+		t.slots[i] = s
 	}
 }
 
 func (t *interner) size() int64 {
-	return int64(cap(t.arena)) + int64(cap(t.starts))*8 + int64(cap(t.hashes))*8 + int64(cap(t.slots))*4
+	return int64(cap(t.arena)) + int64(cap(t.starts))*8 + int64(cap(t.slots))*8
 }

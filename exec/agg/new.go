@@ -14,8 +14,10 @@ import (
 
 // New builds the accumulator of spec, with no groups (call Grow).
 //
-// spec.Args are the types of the arrays Update receives, constant
-// parameters excluded (see types.AggregateConstArgs); unknown-typed
+// spec.Args are the types of the arrays Update receives: the per-row
+// arguments only (constant parameters, see types.AggregateConstArgs, and
+// the direct argument of percentile_cont/percentile_disc go to Const; an
+// ordered-set aggregate's Args is its ORDER BY argument); unknown-typed
 // arguments must already be coerced as types.AggregateArgs says, except
 // where that is text (they arrive as strings either way). spec.Result may
 // be nil; when set it must be what types.AggregateResult computes. Const
@@ -29,11 +31,18 @@ import (
 // that does not fit together.
 func New(spec Spec) (Accumulator, error) {
 	spec.Name = strings.ToLower(spec.Name)
-	call, err := callArgs(spec)
-	if err != nil {
-		return nil, err
+	for i, t := range spec.Args {
+		if t == nil {
+			return nil, errInternal("%s: argument type %d is nil", spec.Name, i)
+		}
 	}
-	res, err := types.AggregateResult(spec.Name, call, spec.Distinct)
+	if want := types.AggregateConstCount(spec.Name); types.IsAggregate(spec.Name) && len(spec.Const) != want {
+		return nil, errInternal("%s: got %d constant arguments, want %d", spec.Name, len(spec.Const), want)
+	}
+	if types.AggregateConstCount(spec.Name) > 0 && len(spec.Args) != 1 {
+		return nil, errInternal("%s: got %d argument types, want 1 (constant parameters go in Spec.Const)", spec.Name, len(spec.Args))
+	}
+	res, err := types.AggregateResult(spec.Name, spec.Args, spec.Distinct)
 	if err != nil {
 		return nil, err
 	}
@@ -41,30 +50,31 @@ func New(spec Spec) (Accumulator, error) {
 		return nil, errInternal("%s: Spec.Result is %s, the call returns %s", spec.Name, spec.Result, res)
 	}
 	spec.Result = res
-	params, err := types.AggregateArgs(spec.Name, call)
+	params, err := types.AggregateArgs(spec.Name, spec.Args)
 	if err != nil {
 		return nil, err
 	}
 	// Effective argument types: unknown literals arrive as strings, which
 	// only string-taking parameters can accept.
-	ci := 0
-	consts := types.AggregateConstArgs(spec.Name)
 	args := make([]*types.T, len(spec.Args))
-	for i := range call {
-		if isConstPos(consts, i) {
-			continue
-		}
-		t := call[i]
+	for i, t := range spec.Args {
 		if t.Family == types.FamUnknown || t.Family == types.FamNull {
 			if params[i].Family != types.FamString {
 				return nil, errInternal("%s: an unknown argument must be cast to %s first", spec.Name, params[i])
 			}
 			t = types.Text
 		}
-		args[ci] = t
-		ci++
+		args[i] = t
 	}
 	spec.Args = args
+	if spec.Distinct && len(args) > 0 && args[0].Family == types.FamJSON {
+		// json has no equality operator; jsonb's is semantic, which bytewise
+		// comparison of its text would not honour.
+		if args[0].OID == types.JSON.OID {
+			return nil, sqlstate.New(sqlstate.UndefinedFunction, "could not identify an equality operator for type json")
+		}
+		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "DISTINCT over jsonb is not supported")
+	}
 	if spec.Distinct {
 		switch spec.Name {
 		case "min", "max", "bool_and", "bool_or", "every", "approx_count_distinct":
@@ -80,55 +90,6 @@ func New(spec Spec) (Accumulator, error) {
 		}
 	}
 	return newPlain(spec)
-}
-
-func isConstPos(consts []int, i int) bool {
-	for _, c := range consts {
-		if c == i {
-			return true
-		}
-	}
-	return false
-}
-
-// callArgs rebuilds the SQL call's argument types (constant parameters in
-// their positions) from spec.
-func callArgs(spec Spec) ([]*types.T, error) {
-	for i, t := range spec.Args {
-		if t == nil {
-			return nil, errInternal("%s: argument type %d is nil", spec.Name, i)
-		}
-	}
-	consts := types.AggregateConstArgs(spec.Name)
-	if len(spec.Const) != len(consts) {
-		return nil, errInternal("%s: got %d constant arguments, want %d", spec.Name, len(spec.Const), len(consts))
-	}
-	switch spec.Name {
-	case "percentile_approx":
-		if len(spec.Args) != 1 {
-			return nil, errNoFunc(spec)
-		}
-		return []*types.T{spec.Args[0], types.Float8}, nil
-	case "percentile_cont", "percentile_disc":
-		if len(spec.Args) != 1 {
-			return nil, errNoFunc(spec)
-		}
-		return []*types.T{types.Float8, spec.Args[0]}, nil
-	case "string_agg":
-		if len(spec.Args) != 1 {
-			return nil, errNoFunc(spec)
-		}
-		d := types.Text
-		if spec.Args[0].Family == types.FamBytes {
-			d = types.Bytea
-		}
-		return []*types.T{spec.Args[0], d}, nil
-	}
-	return spec.Args, nil
-}
-
-func errNoFunc(spec Spec) error {
-	return errInternal("%s: got %d argument types, want 1 (constant parameters go in Spec.Const)", spec.Name, len(spec.Args))
 }
 
 // newPlain builds the non-DISTINCT accumulator of a resolved spec.

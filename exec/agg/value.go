@@ -42,7 +42,7 @@ func kindOf(t *types.T) (kind, bool) {
 		return kBool, true
 	case types.FamInterval:
 		return kInterval, true
-	case types.FamString, types.FamUnknown, types.FamNull, types.FamBytes:
+	case types.FamString, types.FamUnknown, types.FamNull, types.FamBytes, types.FamJSON:
 		return kString, true
 	case types.FamNumeric:
 		return kNumeric, true
@@ -173,12 +173,15 @@ func decRank(d *apd.Decimal) int {
 }
 
 // cmpNumericTotal is cmpDecimal with ties between equal values ('1.0',
-// '1.00') broken by display scale, for deterministic min/max.
+// '1.00') broken by display scale, then by text, for deterministic min/max.
 func cmpNumericTotal(a, b *apd.Decimal, at, bt []byte) int {
 	if c := cmpDecimal(a, b); c != 0 {
 		return c
 	}
-	return cmp.Compare(textScale(at), textScale(bt))
+	if c := cmp.Compare(textScale(at), textScale(bt)); c != 0 {
+		return c
+	}
+	return bytes.Compare(at, bt)
 }
 
 // cmpVal orders two values of kind k (numeric values are parsed; sort

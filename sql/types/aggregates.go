@@ -12,18 +12,20 @@ import (
 // type. The accepted signatures are PostgreSQL's (pg_aggregate), plus
 // approx_count_distinct and percentile_approx, which PostgreSQL lacks.
 //
-// Argument lists are given as the SQL call writes them, constant parameters
-// included, in the call's order:
+// Argument lists hold the per-row arguments, in the call's order; constant
+// parameters may be left out (the binder passes them in Spec.Const) or
+// included in their positions:
 //
-//	count()                        count(*)
-//	string_agg(x, delimiter)
-//	percentile_approx(x, fraction)
-//	percentile_cont(fraction, x)   percentile_cont(fraction) WITHIN GROUP (ORDER BY x)
-//	percentile_disc(fraction, x)   likewise: direct arguments first, as pg_proc lists them
+//	count()                          count(*)
+//	string_agg(x) or (x, delimiter)
+//	percentile_approx(x) or (x, fraction)
+//	percentile_cont(x) or (fraction, x)   percentile_cont(fraction) WITHIN GROUP (ORDER BY x)
+//	percentile_disc(x) or (fraction, x)
 //
-// AggregateConstArgs names the positions that are constant parameters; the
-// binder evaluates them once and passes them to exec/agg in Spec.Const,
-// leaving them out of Spec.Args.
+// AggregateConstArgs names the positions of the regular arguments that are
+// constant parameters. The direct argument of percentile_cont and
+// percentile_disc (the fraction) is not a regular argument: it precedes the
+// WITHIN GROUP clause and its value goes to Spec.Const as well.
 
 // aggregateNames lists every aggregate lambdasql implements.
 var aggregateNames = map[string]bool{
@@ -50,20 +52,29 @@ func IsOrderedSetAggregate(name string) bool {
 	return false
 }
 
-// AggregateConstArgs returns the argument positions (0-based, in the order
-// AggregateResult takes them) that are constant parameters rather than
-// per-row inputs: the fraction of percentile_approx (1), the delimiter of
-// string_agg (1), the direct argument of percentile_cont and
-// percentile_disc (0). nil for every other aggregate. The binder must
-// reject a non-constant expression in these positions.
+// AggregateConstArgs returns the positions (0-based) of the regular
+// arguments that are constant parameters rather than per-row inputs: the
+// fraction of percentile_approx (1) and the delimiter of string_agg (1).
+// nil for every other aggregate, percentile_cont and percentile_disc
+// included (their fraction is the direct argument). The binder must reject
+// a non-constant expression in these positions.
 func AggregateConstArgs(name string) []int {
 	switch strings.ToLower(name) {
 	case "percentile_approx", "string_agg":
 		return []int{1}
-	case "percentile_cont", "percentile_disc":
-		return []int{0}
 	}
 	return nil
+}
+
+// AggregateConstCount returns how many constant parameters the aggregate
+// takes in Spec.Const: the constant regular arguments plus the direct
+// argument of an ordered-set aggregate.
+func AggregateConstCount(name string) int {
+	switch strings.ToLower(name) {
+	case "percentile_approx", "string_agg", "percentile_cont", "percentile_disc":
+		return 1
+	}
+	return 0
 }
 
 // AggregateResult returns the result type of the aggregate call
@@ -103,7 +114,7 @@ func aggSignature(name string, args []*T) string {
 		if isUnknown(t) {
 			b.WriteString("unknown")
 		} else {
-			b.WriteString(FormatType(t, t.Mod))
+			b.WriteString(FormatType(t, -1))
 		}
 	}
 	b.WriteByte(')')
@@ -279,11 +290,11 @@ func resolveAggregate(name string, args []*T, distinct bool) ([]*T, *T, error) {
 		return []*T{x}, Int8, nil
 
 	case "percentile_approx":
-		if len(args) != 2 {
+		if len(args) != 1 && len(args) != 2 {
 			return nil, nil, errNoAggregate(name, args)
 		}
-		x, f := args[0], args[1]
-		if !isUnknown(f) && !f.IsNumeric() {
+		x := args[0]
+		if len(args) == 2 && !isUnknown(args[1]) && !args[1].IsNumeric() {
 			return nil, nil, errNoAggregate(name, args)
 		}
 		if isUnknown(x) {
@@ -291,22 +302,36 @@ func resolveAggregate(name string, args []*T, distinct bool) ([]*T, *T, error) {
 		} else if !x.IsNumeric() {
 			return nil, nil, errNoAggregate(name, args)
 		}
+		if len(args) == 1 {
+			return []*T{x}, Float8, nil
+		}
 		return []*T{x, Float8}, Float8, nil
 
 	case "percentile_cont", "percentile_disc":
 		if distinct {
 			return nil, nil, sqlstate.New(sqlstate.SyntaxError, "cannot use DISTINCT with WITHIN GROUP")
 		}
-		if len(args) != 2 {
+		var f, x *T
+		switch len(args) {
+		case 1:
+			x = args[0]
+		case 2:
+			f, x = args[0], args[1]
+		default:
 			return nil, nil, errNoAggregate(name, args)
 		}
-		f, x := args[0], args[1]
 		if f != nil && f.Family == FamArray {
 			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "%s with an array of fractions is not supported", name).
 				WithHint("Call %s once per fraction.", name)
 		}
-		if !isUnknown(f) && !f.IsNumeric() {
+		if f != nil && !isUnknown(f) && !f.IsNumeric() {
 			return nil, nil, errNoAggregate(name, args)
+		}
+		params := func(x *T) []*T {
+			if f == nil {
+				return []*T{x}
+			}
+			return []*T{Float8, x}
 		}
 		if name == "percentile_cont" {
 			switch {
@@ -314,34 +339,46 @@ func resolveAggregate(name string, args []*T, distinct bool) ([]*T, *T, error) {
 				// Candidates take double precision (N) and interval (T).
 				return nil, nil, errAmbiguousAggregate(name, args)
 			case x.IsNumeric():
-				return []*T{Float8, x}, Float8, nil
+				return params(x), Float8, nil
 			case x.Family == FamInterval:
-				return []*T{Float8, x}, Interval, nil
+				return params(x), Interval, nil
 			}
 			return nil, nil, errNoAggregate(name, args)
 		}
 		if isUnknown(x) {
-			return []*T{Float8, Text}, Text, nil
+			return params(Text), Text, nil
 		}
 		if x.Family == FamBool || orderable(x) {
-			return []*T{Float8, x}, canonical(x), nil
+			return params(x), canonical(x), nil
 		}
 		return nil, nil, errNoAggregate(name, args)
 
 	case "string_agg":
-		if len(args) != 2 {
+		if len(args) != 1 && len(args) != 2 {
 			return nil, nil, errNoAggregate(name, args)
 		}
-		x, d := args[0], args[1]
+		x := args[0]
 		isStr := func(t *T) bool { return isUnknown(t) || t.Family == FamString }
 		isBytes := func(t *T) bool { return isUnknown(t) || t.Family == FamBytes }
+		if len(args) == 1 {
+			switch {
+			case isStr(x):
+				if isUnknown(x) {
+					x = Text
+				}
+				return []*T{x}, Text, nil
+			case isBytes(x):
+				return []*T{Bytea}, Bytea, nil
+			}
+			return nil, nil, errNoAggregate(name, args)
+		}
+		d := args[1]
 		switch {
 		case isStr(x) && isStr(d):
-			px := x
-			if isUnknown(px) {
-				px = Text
+			if isUnknown(x) {
+				x = Text
 			}
-			return []*T{px, Text}, Text, nil
+			return []*T{x, Text}, Text, nil
 		case isBytes(x) && isBytes(d) && !(isUnknown(x) && isUnknown(d)):
 			return []*T{Bytea, Bytea}, Bytea, nil
 		}
@@ -358,7 +395,7 @@ func resolveAggregate(name string, args []*T, distinct bool) ([]*T, *T, error) {
 		if x.Family == FamArray {
 			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "array_agg over arrays is not supported")
 		}
-		if !hashable(x) {
+		if !hashable(x) && x.Family != FamJSON {
 			return nil, nil, errNoAggregate(name, args)
 		}
 		return []*T{x}, ArrayOf(canonical(x)), nil

@@ -1,0 +1,394 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"lambdasql/sql/sqlstate"
+)
+
+// kafkaCursor is a partition consumer positioned at next: the offset the
+// next message it hands out must have. One Read uses it at a time (busy);
+// between reads it keeps prefetching, so a read that continues where the
+// previous one stopped finds its messages waiting.
+type kafkaCursor struct {
+	k    *KafkaLog
+	p    int
+	slot int    // index of the sarama.Consumer it belongs to
+	gen  uint64 // KafkaLog generation it was started in
+	pc   sarama.PartitionConsumer
+	next int64
+	// held is a message taken from the channel but not handed out (it is
+	// at or beyond the until of the read that took it).
+	held     *sarama.ConsumerMessage
+	busy     bool // guarded by the partition's mutex
+	lastUsed time.Time
+	dec      *JSONDecoder
+
+	mu      sync.Mutex
+	fatal   error // the consumer stopped (offset out of range)
+	lastErr error // the last error the consumer reported
+	errDone chan struct{}
+
+	// scratch reused across reads
+	batch    []*sarama.ConsumerMessage
+	payloads [][]byte
+	offs     []int64
+	ats      []int64
+}
+
+func (c *kafkaCursor) failed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fatal
+}
+
+// acquire returns a cursor of partition p positioned at from, marked busy:
+// an idle one already there, or a new one.
+func (k *KafkaLog) acquire(ctx context.Context, p int, from int64) (*kafkaCursor, error) {
+	k.mu.Lock()
+	gen := k.gen
+	k.mu.Unlock()
+	part := k.parts[p]
+	part.mu.Lock()
+	var evict []*kafkaCursor
+	for _, c := range part.cursors {
+		if !c.busy && c.gen == gen && c.next == from && c.failed() == nil {
+			c.busy = true
+			part.mu.Unlock()
+			return c, nil
+		}
+	}
+	// None is there: retire stale idle cursors, and the least recently used
+	// idle one when the partition has too many.
+	now := time.Now()
+	kept := part.cursors[:0]
+	for _, c := range part.cursors {
+		if !c.busy && (c.gen != gen || c.failed() != nil || now.Sub(c.lastUsed) > kafkaCursorIdle) {
+			evict = append(evict, c)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	clear(part.cursors[len(kept):])
+	part.cursors = kept
+	if len(part.cursors) >= kafkaMaxCursors {
+		lru := -1
+		for i, c := range part.cursors {
+			if !c.busy && (lru < 0 || c.lastUsed.Before(part.cursors[lru].lastUsed)) {
+				lru = i
+			}
+		}
+		if lru >= 0 {
+			evict = append(evict, part.cursors[lru])
+			part.cursors = append(part.cursors[:lru], part.cursors[lru+1:]...)
+		}
+	}
+	// Reserve a consumer slot no other cursor of p uses: one sarama
+	// Consumer may consume a partition only once, and sharing consumers
+	// across partitions lets one fetch request serve several partitions.
+	slot := 0
+	for used := true; used; {
+		used = false
+		for _, c := range part.cursors {
+			if c.slot == slot {
+				used = true
+				slot++
+				break
+			}
+		}
+	}
+	cur := &kafkaCursor{k: k, p: p, slot: slot, gen: gen, next: from, busy: true, lastUsed: now}
+	part.cursors = append(part.cursors, cur)
+	part.mu.Unlock()
+	for _, c := range evict {
+		c.close()
+	}
+	if err := k.startCursor(ctx, cur); err != nil {
+		part.mu.Lock()
+		for i, c := range part.cursors {
+			if c == cur {
+				part.cursors = append(part.cursors[:i], part.cursors[i+1:]...)
+				break
+			}
+		}
+		part.mu.Unlock()
+		return nil, err
+	}
+	return cur, nil
+}
+
+// startCursor starts cur's partition consumer at cur.next.
+func (k *KafkaLog) startCursor(ctx context.Context, cur *kafkaCursor) error {
+	dec, err := newKafkaDecoder(k.cfg)
+	if err != nil {
+		return err
+	}
+	cons, err := k.consumer(cur.slot)
+	if err != nil {
+		dec.Release()
+		return k.callError(err)
+	}
+	type result struct {
+		pc  sarama.PartitionConsumer
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		pc, err := cons.ConsumePartition(k.cfg.Topic, int32(cur.p), cur.next)
+		ch <- result{pc, err}
+	}()
+	var r result
+	select {
+	case r = <-ch:
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.pc != nil {
+				r.pc.AsyncClose()
+				for range r.pc.Errors() {
+				}
+			}
+		}()
+		dec.Release()
+		return ctx.Err()
+	}
+	if r.err != nil {
+		dec.Release()
+		if errors.Is(r.err, sarama.ErrOffsetOutOfRange) {
+			return k.outOfRange(ctx, cur.p, cur.next)
+		}
+		return k.callError(r.err)
+	}
+	cur.pc = r.pc
+	cur.dec = dec
+	cur.errDone = make(chan struct{})
+	go cur.watchErrors()
+	return nil
+}
+
+// consumer returns the sarama consumer of a slot, creating it on first use.
+func (k *KafkaLog) consumer(slot int) (sarama.Consumer, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return nil, sarama.ErrClosedClient
+	}
+	for len(k.consumers) <= slot {
+		k.consumers = append(k.consumers, nil)
+	}
+	if k.consumers[slot] == nil {
+		c, err := sarama.NewConsumerFromClient(k.client)
+		if err != nil {
+			return nil, err
+		}
+		k.consumers[slot] = c
+	}
+	return k.consumers[slot], nil
+}
+
+// outOfRange builds the error of a read from an offset Kafka does not hold.
+func (k *KafkaLog) outOfRange(ctx context.Context, p int, from int64) error {
+	low, err1 := k.LowWater(ctx, p)
+	high, err2 := k.HighWater(ctx, p)
+	if err1 != nil || err2 != nil {
+		return sqlstate.Wrap(fmt.Errorf("kafka topic %q partition %d: %w: offset %d", k.cfg.Topic, p, ErrOffsetOutOfRange, from),
+			sqlstate.ObjectNotInPrerequisiteState)
+	}
+	if from < low {
+		return sqlstate.Wrap(fmt.Errorf("kafka topic %q partition %d: %w: offset %d is no longer held (the oldest is %d; retention removed the rest)",
+			k.cfg.Topic, p, ErrOffsetOutOfRange, from, low), sqlstate.ObjectNotInPrerequisiteState)
+	}
+	return sqlstate.Wrap(fmt.Errorf("kafka topic %q partition %d: %w: offset %d is beyond the end (the high water is %d)",
+		k.cfg.Topic, p, ErrOffsetOutOfRange, from, high), sqlstate.ObjectNotInPrerequisiteState)
+}
+
+// watchErrors drains the consumer's errors (sarama blocks until they are
+// read): an out-of-range offset stops the cursor, anything else asks the
+// supervisor to probe the brokers.
+func (c *kafkaCursor) watchErrors() {
+	defer close(c.errDone)
+	for e := range c.pc.Errors() {
+		c.mu.Lock()
+		if errors.Is(e.Err, sarama.ErrOffsetOutOfRange) {
+			c.fatal = e.Err
+		}
+		c.lastErr = e.Err
+		c.mu.Unlock()
+		if !errors.Is(e.Err, sarama.ErrOffsetOutOfRange) {
+			c.k.probeSoon()
+		}
+	}
+}
+
+// releaseCursor returns a cursor after a read; one of an old generation or
+// stopped by an error is closed.
+func (k *KafkaLog) releaseCursor(c *kafkaCursor) {
+	k.mu.Lock()
+	gen, closed := k.gen, k.closed
+	k.mu.Unlock()
+	part := k.parts[c.p]
+	part.mu.Lock()
+	c.busy = false
+	c.lastUsed = time.Now()
+	drop := closed || c.gen != gen || c.failed() != nil
+	if drop {
+		for i, x := range part.cursors {
+			if x == c {
+				part.cursors = append(part.cursors[:i], part.cursors[i+1:]...)
+				break
+			}
+		}
+	}
+	part.mu.Unlock()
+	if drop {
+		c.close()
+	}
+}
+
+// close stops the consumer. The cursor must not be busy.
+func (c *kafkaCursor) close() {
+	if c.pc != nil {
+		c.pc.AsyncClose()
+		c.pc = nil
+	}
+	if c.dec != nil {
+		c.dec.Release()
+		c.dec = nil
+	}
+	c.held = nil
+}
+
+// read takes the messages waiting at the cursor (see KafkaLog.Read) and
+// decodes them into one entry.
+func (c *kafkaCursor) read(ctx context.Context, until int64, maxRows int, wait bool) ([]Entry, error) {
+	msgs := c.pc.Messages()
+	start := c.next
+	batch := c.batch[:0]
+	defer func() {
+		clear(batch)
+		c.batch = batch[:0]
+	}()
+	m := c.held
+	c.held = nil
+	for {
+		if m == nil {
+			// Take what is waiting, without blocking.
+			select {
+			case m = <-msgs:
+			default:
+			}
+		}
+		if m == nil {
+			if len(batch) > 0 {
+				break
+			}
+			var err error
+			if m, err = c.waitFirst(ctx, msgs, wait); err != nil || m == nil {
+				return nil, err
+			}
+		}
+		if m.Offset < c.next {
+			// Already handed out (a consumer may restart inside a
+			// compressed batch); skip.
+			m = nil
+			continue
+		}
+		if until > 0 && m.Offset >= until {
+			c.held = m
+			break
+		}
+		batch = append(batch, m)
+		c.next = m.Offset + 1
+		m = nil
+		if len(batch) >= maxRows {
+			break
+		}
+	}
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	return []Entry{c.decode(start, batch)}, nil
+}
+
+// waitFirst waits for the first message of a read. It returns nil, nil
+// when a read without wait finds nothing to wait for.
+func (c *kafkaCursor) waitFirst(ctx context.Context, msgs <-chan *sarama.ConsumerMessage, wait bool) (*sarama.ConsumerMessage, error) {
+	var timeout <-chan time.Time
+	if !wait {
+		// Only wait when the broker said more exists: a new consumer's
+		// first fetch is in flight, or the prefetch is catching up.
+		if c.next >= c.pc.HighWaterMarkOffset() {
+			return nil, nil
+		}
+		t := time.NewTimer(kafkaNoWaitFirstRecord)
+		defer t.Stop()
+		timeout = t.C
+	}
+	k := c.k
+	k.mu.Lock()
+	downCh := k.downCh
+	k.mu.Unlock()
+	select {
+	case m, ok := <-msgs:
+		if !ok {
+			if err := c.failed(); err != nil {
+				return nil, k.outOfRange(ctx, c.p, c.next)
+			}
+			return nil, k.closedError()
+		}
+		return m, nil
+	case <-downCh:
+		return nil, k.unavailable()
+	case <-k.closing:
+		return nil, k.closedError()
+	case <-timeout:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// decode turns consecutive messages, read from offset start on, into one
+// entry.
+func (c *kafkaCursor) decode(start int64, batch []*sarama.ConsumerMessage) Entry {
+	payloads, offs, ats := c.payloads[:0], c.offs[:0], c.ats[:0]
+	var nowMicros int64
+	for _, m := range batch {
+		payloads = append(payloads, m.Value)
+		offs = append(offs, m.Offset)
+		at := int64(0)
+		if !m.Timestamp.IsZero() {
+			at = m.Timestamp.UnixMicro()
+		} else {
+			// Messages of the pre-0.10 format carry no timestamp.
+			if nowMicros == 0 {
+				nowMicros = time.Now().UnixMicro()
+			}
+			at = nowMicros
+		}
+		ats = append(ats, at)
+	}
+	rec, rowOffs, rejected := c.dec.Decode(payloads, offs, ats)
+	clear(payloads)
+	c.payloads, c.offs, c.ats = payloads[:0], offs[:0], ats[:0]
+	e := Entry{
+		Partition:  c.p,
+		Offset:     start,
+		Next:       batch[len(batch)-1].Offset + 1,
+		Rec:        rec,
+		Rejected:   rejected,
+		AppendedAt: ats[len(ats)-1],
+	}
+	for i := range e.Rejected {
+		e.Rejected[i].Partition = c.p
+	}
+	if int64(len(rowOffs)) != e.Next-e.Offset {
+		e.Offsets = rowOffs
+	}
+	return e
+}
