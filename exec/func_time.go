@@ -154,7 +154,21 @@ func truncWall(us int64, f timeField) int64 {
 	return truncDays(days, f) * usPerDay
 }
 
-func truncSupported(f timeField) bool { return f <= fMillennium }
+// parseTruncField resolves a date_trunc unit. As in PostgreSQL, the
+// "reserved" fields (epoch, dow, doy, isodow, isoyear, julian) are not
+// units at all there (22023), the time zone fields are units date_trunc
+// does not support (0A000).
+func parseTruncField(unit string, t *types.T) (timeField, error) {
+	low := strings.ToLower(strings.TrimSpace(unit))
+	f, ok := timeFields[low]
+	if !ok || (f >= fEpoch && f <= fJulian) {
+		return 0, errInvalidParam("%s units %q not recognized", typeUnitsName(t), low)
+	}
+	if f > fMillennium {
+		return 0, sqlstate.New(sqlstate.FeatureNotSupported, "%s units %q not supported", typeUnitsName(t), low)
+	}
+	return f, nil
+}
 
 // dateTruncKernel is date_trunc(text, timestamp|timestamptz [, zone]).
 // For timestamptz the wall clock of the session zone (or the given zone)
@@ -174,7 +188,7 @@ func dateTruncKernel(k *KernelCtx, args []Vec, n int) (Vec, error) {
 	constField := args[0].Arr == nil && args[0].Scalar != nil
 	if constField {
 		var err error
-		if field, err = parseField(unit.at(0), t, truncSupported); err != nil {
+		if field, err = parseTruncField(unit.at(0), t); err != nil {
 			return Vec{}, err
 		}
 	}
@@ -184,7 +198,7 @@ func dateTruncKernel(k *KernelCtx, args []Vec, n int) (Vec, error) {
 		f := field
 		if !constField {
 			var err error
-			if f, err = parseField(unit.at(i), t, truncSupported); err != nil {
+			if f, err = parseTruncField(unit.at(i), t); err != nil {
 				return 0, err
 			}
 		}
@@ -220,16 +234,12 @@ func dateTruncKernel(k *KernelCtx, args []Vec, n int) (Vec, error) {
 
 // truncInterval is date_trunc(text, interval).
 func truncInterval(unit string, iv types.IntervalD) (types.IntervalD, error) {
-	low := strings.ToLower(strings.TrimSpace(unit))
-	f, ok := timeFields[low]
-	if !ok {
-		return iv, errInvalidParam("interval units %q not recognized", low)
+	f, err := parseTruncField(unit, types.Interval)
+	if err != nil {
+		return iv, err
 	}
 	if f == fWeek {
-		return iv, sqlstate.New(sqlstate.FeatureNotSupported, "interval units %q not supported because months usually have fractional weeks", low)
-	}
-	if f > fMillennium {
-		return iv, sqlstate.New(sqlstate.FeatureNotSupported, "interval units %q not supported", low)
+		return iv, sqlstate.New(sqlstate.FeatureNotSupported, "interval units %q not supported because months usually have fractional weeks", strings.ToLower(strings.TrimSpace(unit)))
 	}
 	years, months := int64(iv.Months)/12, int64(iv.Months)%12
 	r := types.IntervalD{}
@@ -477,7 +487,7 @@ func dateBinKernel(k *KernelCtx, args []Vec, n int) (Vec, error) {
 			return 0, errIntervalRange()
 		}
 		if s <= 0 {
-			return 0, errInvalidParam("stride must be greater than zero")
+			return 0, sqlstate.New(sqlstate.DatetimeFieldOverflow, "stride must be greater than zero")
 		}
 		return s, nil
 	}

@@ -203,11 +203,7 @@ func formatDateTime(tm tmParts, format string) string {
 		}
 		switch it.pat {
 		case "hh", "hh12":
-			if tm.interval {
-				num(it, tm.hour%12, 2)
-			} else {
-				num(it, hour12, 2)
-			}
+			num(it, hour12, 2)
 		case "hh24":
 			num(it, tm.hour, 2)
 		case "mi":
@@ -453,7 +449,7 @@ func parseNumFormat(f string) (*numFormat, error) {
 			tok = "."
 		case "G":
 			tok = ","
-		case "S", "MI", "PL", "SG":
+		case "S", "MI", "SG":
 			nf.sign = true
 		case "PR":
 			nf.pr, nf.sign = true, true
@@ -494,22 +490,88 @@ func toRoman(n int64) string {
 	return b.String()
 }
 
-// formatNumber renders a decimal value (as exact decimal text, without
-// sign) through a number template.
-func formatNumber(d *apd.Decimal, format string) (string, error) {
+// numValue is a value for a number template: its sign and, on demand,
+// its digits rounded to a number of places (or in scientific notation).
+type numValue struct {
+	neg bool
+	dec *apd.Decimal // |value| for numeric and integers
+	flt float64      // |value| for floats
+	isF bool
+	nan bool // NaN or infinity: printed as '#' in every position
+}
+
+// digits returns the integer and fraction digits of the value with post
+// places, or the mantissa digits and exponent text for EEEE.
+func (v numValue) digits(post int, eeee bool) (intStr, fracStr, expStr string, err error) {
+	if eeee {
+		f := v.flt
+		if !v.isF {
+			f, _ = v.dec.Float64()
+		}
+		s := strconv.FormatFloat(f, 'e', post, 64) // d.ddde+XX
+		j := strings.IndexByte(s, 'e')
+		mant, exp := s[:j], s[j+1:]
+		intStr = mant[:1]
+		if post > 0 {
+			fracStr = mant[2:]
+		}
+		e, _ := strconv.Atoi(exp)
+		sign := "+"
+		if e < 0 {
+			sign, e = "-", -e
+		}
+		return intStr, fracStr, "e" + sign + twoDigits(e), nil
+	}
+	var s string
+	if v.isF {
+		// As PostgreSQL's float8_to_char: printf rounding, at most
+		// DBL_DIG (15) significant digits.
+		pre := len(strconv.FormatFloat(v.flt, 'f', 0, 64))
+		switch {
+		case pre >= 15:
+			post = 0
+		case pre+post > 15:
+			post = 15 - pre
+		}
+		s = strconv.FormatFloat(v.flt, 'f', post, 64)
+	} else {
+		r, err := NumericRoundTo(v.dec, int64(post), false)
+		if err != nil {
+			return "", "", "", err
+		}
+		s = r.Text('f')
+	}
+	if j := strings.IndexByte(s, '.'); j >= 0 {
+		return s[:j], s[j+1:], "", nil
+	}
+	return s, "", "", nil
+}
+
+// formatNumber renders a value through a number template.
+func formatNumber(v numValue, format string) (string, error) {
 	nf, err := parseNumFormat(format)
 	if err != nil {
 		return "", err
 	}
-	neg := d.Negative && !d.IsZero()
-	abs := new(apd.Decimal).Abs(d)
+	neg := v.neg
 	if nf.multiplier > 0 {
-		numCtx(200).Mul(abs, abs, apd.New(1, int32(nf.multiplier)))
+		if v.isF {
+			v.flt *= math.Pow10(nf.multiplier)
+		} else {
+			m := new(apd.Decimal)
+			numCtx(200).Mul(m, v.dec, apd.New(1, int32(nf.multiplier)))
+			v.dec = m
+		}
 	}
 	if nf.rn {
-		r, _ := NumericRoundTo(abs, 0, false)
-		v, _ := r.Int64()
-		s := toRoman(v)
+		var n int64
+		if v.isF {
+			n = int64(math.Round(v.flt))
+		} else {
+			r, _ := NumericRoundTo(v.dec, 0, false)
+			n, _ = r.Int64()
+		}
+		s := toRoman(n)
 		for _, it := range nf.items {
 			if it == "rn" {
 				s = strings.ToLower(s)
@@ -521,37 +583,15 @@ func formatNumber(d *apd.Decimal, format string) (string, error) {
 		return s, nil
 	}
 	var intStr, fracStr, expStr string
-	if nf.eeee {
-		f, _ := abs.Float64()
-		s := strconv.FormatFloat(f, 'e', nf.post, 64) // d.ddde+XX
-		j := strings.IndexByte(s, 'e')
-		mant, exp := s[:j], s[j+1:]
-		intStr = mant[:1]
-		if nf.post > 0 {
-			fracStr = mant[2:]
-		}
-		e, _ := strconv.Atoi(exp)
-		sign := "+"
-		if e < 0 {
-			sign, e = "-", -e
-		}
-		expStr = "e" + sign + twoDigits(e)
-	} else {
-		r, err := NumericRoundTo(abs, int64(nf.post), false)
-		if err != nil {
+	if !v.nan {
+		if intStr, fracStr, expStr, err = v.digits(nf.post, nf.eeee); err != nil {
 			return "", err
 		}
-		s := r.Text('f')
-		if j := strings.IndexByte(s, '.'); j >= 0 {
-			intStr, fracStr = s[:j], s[j+1:]
-		} else {
-			intStr = s
-		}
-		for len(fracStr) < nf.post {
-			fracStr += "0"
-		}
 	}
-	overflow := len(intStr) > nf.pre && !(intStr == "0" && nf.pre == 0)
+	for len(fracStr) < nf.post {
+		fracStr += "0"
+	}
+	overflow := v.nan || len(intStr) > nf.pre
 	zeroInt := intStr == "0"
 	// Integer digit for each integer position, right-aligned; 0 = leading.
 	digits := make([]byte, nf.pre)
@@ -650,11 +690,7 @@ func formatNumber(d *apd.Decimal, format string) (string, error) {
 			writeSign()
 			started = true
 			after = true
-			if overflow {
-				b.WriteByte('#')
-			} else {
-				b.WriteByte('.')
-			}
+			b.WriteByte('.')
 		case ",":
 			if started {
 				b.WriteByte(',')
@@ -688,7 +724,9 @@ func formatNumber(d *apd.Decimal, format string) (string, error) {
 		case "PR":
 		case "EEEE":
 			b.WriteString(expStr)
-		case "L", "V":
+		case "L":
+			b.WriteByte(' ')
+		case "V":
 		case "TH", "th":
 			if !neg {
 				n, _ := strconv.ParseInt(intStr, 10, 64)
@@ -721,33 +759,17 @@ func formatNumber(d *apd.Decimal, format string) (string, error) {
 }
 
 // toCharNumber is to_char over numeric, float and integer values.
-func toCharNumber(v any, width int, format string) (any, error) {
-	var d *apd.Decimal
+func toCharNumber(v any, format string) (any, error) {
+	var nv numValue
 	switch x := v.(type) {
 	case *apd.Decimal:
-		d = x
+		nv = numValue{neg: x.Negative && !x.IsZero(), dec: new(apd.Decimal).Abs(x), nan: x.Form != apd.Finite}
 	case int64:
-		d = apd.New(x, 0)
+		nv = numValue{neg: x < 0, dec: new(apd.Decimal).Abs(apd.New(x, 0))}
 	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			nf, err := parseNumFormat(format)
-			if err != nil {
-				return nil, err
-			}
-			return strings.Repeat("#", nf.pre+nf.post+1+boolInt(nf.post > 0)), nil
-		}
-		// PostgreSQL renders float8 with 15 significant digits (6 for
-		// float4) before applying the template.
-		digits := 15
-		if width == 4 {
-			digits = 6
-		}
-		var err error
-		if d, _, err = apd.NewFromString(strconv.FormatFloat(x, 'e', digits-1, 64)); err != nil {
-			return nil, err
-		}
+		nv = numValue{neg: x < 0, flt: math.Abs(x), isF: true, nan: math.IsNaN(x) || math.IsInf(x, 0)}
 	}
-	return formatNumber(d, format)
+	return formatNumber(nv, format)
 }
 
 func boolInt(b bool) int {
@@ -814,13 +836,22 @@ func parseDateTime(s, format string) (parsed, error) {
 		return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid value %q for %q", s[i:min(i+len(it.raw), len(s))], strings.ToUpper(it.raw)).
 			WithDetail("The given value did not match any of the allowed values for this field.")
 	}
-	for _, it := range parseDTFormat(format) {
+	items := parseDTFormat(format)
+	for k, it := range items {
+		// A field directly followed by another field reads at most its
+		// own width (YYYYMMDD); otherwise YYYY takes every digit.
+		yearWidth := 0
+		if k+1 < len(items) && !items[k+1].lit {
+			yearWidth = 4
+		}
 		if it.lit {
 			if it.isSp {
 				skipSpace()
 				continue
 			}
-			if i < len(s) {
+			// A separator matches one separator character of the input,
+			// or nothing when the input has a letter or digit there.
+			if i < len(s) && !unicode.IsLetter(rune(s[i])) && !unicode.IsDigit(rune(s[i])) {
 				i++
 			}
 			continue
@@ -829,7 +860,7 @@ func parseDateTime(s, format string) (parsed, error) {
 		var err error
 		switch it.pat {
 		case "yyyy", "iyyy":
-			v, err = readInt(it, 0)
+			v, err = readInt(it, yearWidth)
 			p.year, p.hasYear = v, true
 		case "y,yyy":
 			var hi, lo int64
@@ -1030,7 +1061,12 @@ func init() {
 	}))
 	for _, t := range []*types.T{types.Int4, types.Int8, types.Float4, types.Float8, types.Numeric} {
 		regFn("to_char", sig(t, Text), Text, rowKernel(true, func(_ *KernelCtx, a []any) (any, error) {
-			return toCharNumber(a[0], t.Width, a[1].(string))
+			v := a[0]
+			if t == types.Float4 {
+				// float4 values print through their shortest decimal form.
+				v, _ = strconv.ParseFloat(strconv.FormatFloat(v.(float64), 'g', -1, 32), 64)
+			}
+			return toCharNumber(v, a[1].(string))
 		}))
 	}
 	regFn("to_timestamp", sig(Text, Text), TSTZ, rowKernel(true, func(k *KernelCtx, a []any) (any, error) {

@@ -48,6 +48,8 @@ type sourceRT struct {
 	pinMu    sync.Mutex
 	pins     map[int][]int64 // partition → offsets readers still need
 	stats    *sourceStats
+	jsonMu   sync.Mutex
+	json     *jsonIngest
 }
 
 // viewRT is a running lambda view generation.

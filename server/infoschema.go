@@ -82,11 +82,7 @@ const isSchemataCols = `catalog_name sql_identifier, schema_name sql_identifier,
 func isSchemataRows(r *relations) ([][]any, error) {
 	var out [][]any
 	for _, n := range namespaces() {
-		owner := "lambdasql"
-		if n.owner == pgDatabaseOwnerRole {
-			owner = "pg_database_owner"
-		}
-		out = append(out, []any{r.sess.database, n.name, owner, nil, nil, nil, nil})
+		out = append(out, []any{r.sess.database, n.name, "lambdasql", nil, nil, nil, nil})
 	}
 	return out, nil
 }

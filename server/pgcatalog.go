@@ -152,13 +152,15 @@ type pgNamespace struct {
 	owner uint32
 }
 
-// namespaces returns the schemas: PostgreSQL's three plus any other
-// schema a system table was registered under.
+// namespaces returns the schemas: PostgreSQL's plus any other schema a
+// system table was registered under. lambdasql owns them all, public
+// included (PostgreSQL 15 gives public to pg_database_owner; lambdasql
+// has one owner for everything, and pg_get_userbyid names it).
 func namespaces() []pgNamespace {
 	out := []pgNamespace{
 		{pgToastNamespace, "pg_toast", BootstrapUserOID},
 		{catalog.PgCatalogNamespace, "pg_catalog", BootstrapUserOID},
-		{catalog.PublicNamespace, "public", pgDatabaseOwnerRole},
+		{catalog.PublicNamespace, "public", BootstrapUserOID},
 		{catalog.InformationSchemaNamespace, "information_schema", BootstrapUserOID},
 	}
 	seen := map[string]bool{"pg_toast": true, "pg_catalog": true, "public": true, "information_schema": true}

@@ -151,7 +151,7 @@ func TestPsqlCatalogQueries(t *testing.T) {
 		}
 	})
 	catClientQuery(t, conn, true, `\dn`, psqlListSchemas, func(t *testing.T, rows [][]string) {
-		if got := catFormatRows(rows); got != "public | pg_database_owner\n" {
+		if got := catFormatRows(rows); got != "public | lambdasql\n" {
 			t.Errorf("got:\n%s", got)
 		}
 	})

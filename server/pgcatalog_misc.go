@@ -360,6 +360,9 @@ func init() {
 	regCatalog("pg_catalog", "pg_publication", 6104, 'r', `oid oid, pubname name, pubowner oid,
 		puballtables bool, pubinsert bool, pubupdate bool, pubdelete bool, pubtruncate bool,
 		pubviaroot bool`, emptyRows)
+	regCatalog("pg_catalog", "pg_publication_namespace", 6237, 'r', `oid oid, pnpubid oid, pnnspid oid`, emptyRows)
+	regCatalog("pg_catalog", "pg_publication_rel", 6106, 'r', `oid oid, prpubid oid, prrelid oid,
+		prqual pg_node_tree, prattrs int2vector`, emptyRows)
 	regCatalog("pg_catalog", "pg_subscription", 6100, 'r', `oid oid, subdbid oid, subskiplsn pg_lsn,
 		subname name, subowner oid, subenabled bool, subbinary bool, substream bool,
 		subtwophasestate "char", subdisableonerr bool, subconninfo text, subslotname name,
@@ -384,4 +387,16 @@ func init() {
 		refclassid oid, refobjid oid, deptype "char"`, emptyRows)
 	regCatalog("pg_catalog", "pg_default_acl", 826, 'r', `oid oid, defaclrole oid, defaclnamespace oid,
 		defaclobjtype "char", defaclacl aclitem[]`, emptyRows)
+}
+
+// roleName returns the name of a role OID among the roles pg_authid
+// lists (for pg_get_userbyid: CatalogInfo.UserName can call it).
+func (s *Server) roleName(oid uint32) (string, bool) {
+	r := &relations{srv: s}
+	for _, ro := range r.roles() {
+		if ro.oid == oid {
+			return ro.name, true
+		}
+	}
+	return "", false
 }

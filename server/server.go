@@ -47,6 +47,7 @@ type Server struct {
 	sessions map[int32]*Session
 
 	engine   *engine
+	obs      observer
 	ln       net.Listener
 	closeMu  sync.Mutex
 	closed   bool
@@ -69,7 +70,7 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, cat: cat, started: time.Now(), sessions: map[int32]*Session{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, cat: cat, started: time.Now(), sessions: map[int32]*Session{}, obs: noObserver{}}
 	s.nextPID.Store(int32(os.Getpid()%10000) * 10)
 	exec.ServerStartTime = s.started
 	exec.ServerVersionString = fmt.Sprintf("PostgreSQL %s (lambdasql %s) on x86_64-pc-linux-gnu, compiled by Go, 64-bit", ServerVersion, Version)
@@ -122,6 +123,11 @@ func (s *Server) Start() error {
 	s.serveErr = make(chan error, 1)
 	go func() { s.serveErr <- ws.Serve(ln) }()
 	s.log.Info("lambdasql listening", "addr", ln.Addr().String(), "data", s.DataDir())
+	if s.cfg.HTTP != "" {
+		if err := s.startHTTP(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -144,6 +150,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.closeMu.Unlock()
 	var errs []error
+	s.stopHTTP()
 	if s.wire != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := s.wire.Shutdown(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
@@ -123,12 +124,16 @@ func textRows(cols []string, rows [][]string, tag string) (exec.Schema, *rowsRes
 
 // queryResult streams an operator tree.
 type queryResult struct {
-	op    exec.Operator
-	ec    *exec.Ctx
-	n     int64
-	verb  string
-	done  bool
-	onEnd func()
+	op     exec.Operator
+	ec     *exec.Ctx
+	n      int64
+	verb   string
+	done   bool
+	onEnd  func()
+	obs    observer
+	start  time.Time
+	layers []string
+	err    error
 }
 
 func (r *queryResult) Next(ctx context.Context) (arrow.Record, error) {
@@ -141,6 +146,7 @@ func (r *queryResult) Next(ctx context.Context) (arrow.Record, error) {
 		return nil, io.EOF
 	}
 	if err != nil {
+		r.err = err
 		return nil, err
 	}
 	r.n += rec.NumRows()
@@ -150,6 +156,10 @@ func (r *queryResult) Next(ctx context.Context) (arrow.Record, error) {
 func (r *queryResult) Tag() string { return fmt.Sprintf("%s %d", r.verb, r.n) }
 
 func (r *queryResult) Close() {
+	if r.obs != nil {
+		r.obs.QueryDone(time.Since(r.start), r.err, r.layers)
+		r.obs = nil
+	}
 	if r.op != nil {
 		r.op.Close()
 		r.op = nil
@@ -303,14 +313,40 @@ func (s *Session) prepareQuery(ctx context.Context, p *stmt, q *sql.Query, param
 		if err != nil {
 			return nil, err
 		}
+		start := time.Now()
 		comp := &planner.Compiler{Read: s.readMode()}
 		op, err := comp.Compile(exec.WithExecCtx(ctx, ec), node)
 		if err != nil {
+			s.srv.obs.QueryDone(time.Since(start), err, nil)
 			return nil, err
 		}
-		return &queryResult{op: op, ec: ec, verb: "SELECT"}, nil
+		return &queryResult{op: op, ec: ec, verb: "SELECT", obs: s.srv.obs, start: start, layers: splitLayers(comp.Splits)}, nil
 	}
 	return p, nil
+}
+
+// splitLayers names the layers the lambda view scans of a query read.
+func splitLayers(splits []planner.SplitInfo) []string {
+	var batch, speed bool
+	for _, sp := range splits {
+		switch sp.Mode {
+		case planner.ReadBatch:
+			batch = batch || sp.HasB
+		case planner.ReadSpeed:
+			speed = true
+		default:
+			batch = batch || sp.HasB
+			speed = true
+		}
+	}
+	var out []string
+	if batch {
+		out = append(out, "batch")
+	}
+	if speed {
+		out = append(out, "speed")
+	}
+	return out
 }
 
 // visibleSchema is the schema clients see (all columns a query selected;

@@ -351,3 +351,15 @@ func TestParseConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TiDB truncates the text of its error after 2048 bytes and reports the
+// total length instead; the position must still come out right.
+func TestSyntaxErrorPositionInLongStatement(t *testing.T) {
+	q := "SELECT é::text, b.c.d.e" + strings.Repeat(", x::int", 400) + " FROM t"
+	_, err := Parse(q)
+	e := sqlstate.As(err)
+	want := utf8.RuneCountInString(q[:strings.Index(q, ".e")]) + 1
+	if e == nil || e.Code != sqlstate.SyntaxError || e.Message != `syntax error at or near "."` || e.Position != want {
+		t.Errorf("Parse(long) = %s, want the third dot at %d", describe(err), want)
+	}
+}

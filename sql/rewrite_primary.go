@@ -17,11 +17,9 @@ func (r *rewriter) kwp(i int, w string) piece {
 func (r *rewriter) primary(i int) (ex, int) {
 	t := r.t(i)
 	switch t.Kind {
-	case TokInteger:
-		e := atomOf(frag{r.tok(i)}, t.Pos)
-		e.intLit = true
-		return e, i + 1
-	case TokNumber, TokString, TokParam:
+	case TokInteger, TokNumber:
+		return r.number(i), i + 1
+	case TokString, TokParam:
 		return atomOf(frag{r.tok(i)}, t.Pos), i + 1
 	case TokBitString:
 		return atomOf(fcall("__cast", t.Pos, r.gapBefore(i), strFrag(t.Val, t.Pos), strFrag("bit", t.Pos)), t.Pos), i + 1
@@ -359,4 +357,45 @@ func (r *rewriter) arrayElems(open, end int) []frag {
 		}
 	}
 	return out
+}
+
+// number emits a numeric literal. Redundant leading zeros are dropped; a
+// literal TiDB cannot hold (more digits than its decimal type's nine 9-digit
+// words, or an exponent form outside float64's range) becomes
+// __cast('…', 'numeric'), which is what PostgreSQL makes of it anyway.
+func (r *rewriter) number(i int) ex {
+	t := r.t(i)
+	text := t.Val
+	mant, exp := text, ""
+	if k := strings.IndexAny(text, "eE"); k >= 0 {
+		mant, exp = text[:k], text[k:]
+	}
+	intPart, frac, hasDot := strings.Cut(mant, ".")
+	trimmed := strings.TrimLeft(intPart, "0")
+	if trimmed == "" && intPart != "" {
+		trimmed = "0" // keep one zero: 000.5 is 0.5, .5 stays .5
+	}
+	if hasDot {
+		mant = trimmed + "." + frac
+	} else {
+		mant = trimmed
+	}
+	text = mant + exp
+	words := func(n int) int { return (n + 8) / 9 }
+	fits := words(len(trimmed))+words(len(frac)) <= 9
+	if exp != "" {
+		// TiDB reads exponent forms as double; one that overflows, or
+		// underflows to zero, would not be the number written.
+		f, err := strconv.ParseFloat(text, 64)
+		fits = err == nil && (f != 0 || strings.Trim(mant, "0.") == "")
+	}
+	if !fits {
+		return atomOf(fcall("__cast", t.Pos, r.gapBefore(i), strFrag(text, t.Pos), strFrag("numeric", t.Pos)), t.Pos)
+	}
+	p := r.tok(i)
+	p.text = text
+	p.exact = len(text) == t.End-t.Pos
+	e := atomOf(frag{p}, t.Pos)
+	e.intLit = t.Kind == TokInteger
+	return e
 }

@@ -157,6 +157,8 @@ func TestRewrite(t *testing.T) {
 		{"insert quoting", `INSERT INTO "Key" ("Value", range) VALUES (E'a\nb', $$x$$)`, "insert into \"Key\" (\"Value\", \"range\") values ('a\nb', 'x')"},
 		// Literals.
 		{"numbers", "SELECT 0x1F, 1_000, 1.5e3, .5, 1.", "select 31, 1000, 1.5e3, .5, 1."},
+		{"numbers TiDB cannot hold", "SELECT 007, 000.50, " + strings.Repeat("0", 90) + "1, 1" + strings.Repeat("0", 85) + ", 0." + strings.Repeat("0", 80) + "1, 1e400, 1e-400, 1.5e308",
+			"select 7, 0.50, 1, __cast('1" + strings.Repeat("0", 85) + "', 'numeric'), __cast('0." + strings.Repeat("0", 80) + "1', 'numeric'), __cast('1e400', 'numeric'), __cast('1e-400', 'numeric'), 1.5e308"},
 		{"strings", `SELECT 'a''b', E'\'', $$a'b$$, E'tab\there', U&'\0041', 'multi'` + "\n'line'",
 			"select 'a''b', '''', 'a''b', 'tab\there', 'A', 'multiline'"},
 		{"comments vanish", "SELECT /* hint */ 1 -- tail\n, /*+ x */ 2 # 3", "select 1, __op('#', 2, 3)"},

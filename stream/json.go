@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/cockroachdb/apd/v3"
 	"github.com/valyala/fastjson"
 
@@ -135,6 +136,10 @@ type pathNode struct {
 // the top-level key of their name. Unsupported column types (arrays,
 // records) fail with 0A000.
 func NewJSONDecoder(schema exec.Schema, notNull []bool, eventTime int, jsonPaths map[int][]string, maxFuture time.Duration, clock Clock) (*JSONDecoder, error) {
+	return newJSONDecoder(exec.Alloc, schema, notNull, eventTime, jsonPaths, maxFuture, clock)
+}
+
+func newJSONDecoder(alloc memory.Allocator, schema exec.Schema, notNull []bool, eventTime int, jsonPaths map[int][]string, maxFuture time.Duration, clock Clock) (*JSONDecoder, error) {
 	if len(schema) == 0 {
 		return nil, sqlstate.New(sqlstate.InvalidParameterValue, "a JSON source needs at least one column")
 	}
@@ -192,7 +197,7 @@ func NewJSONDecoder(schema exec.Schema, notNull []bool, eventTime int, jsonPaths
 			kind:        kind,
 			notNull:     (notNull != nil && notNull[ci]) || ci == eventTime,
 			maxChars:    -1,
-			b:           array.NewBuilder(exec.Alloc, c.Type.Arrow()),
+			b:           array.NewBuilder(alloc, c.Type.Arrow()),
 			bytesPerRow: 16,
 		}
 		if len(path) != 1 || path[0] != c.Name {

@@ -95,10 +95,11 @@ const (
 	kafkaIOTimeout         = 10 * time.Second
 	kafkaBackoffMin        = 100 * time.Millisecond
 	kafkaBackoffMax        = 10 * time.Second
-	kafkaMaxCursors        = 4                // idle cursors kept per partition
-	kafkaCursorIdle        = 2 * time.Minute  // an idle cursor is closed after this
-	kafkaNoWaitFirstRecord = 2 * time.Second  // a read without wait waits this long for data it knows exists
-	kafkaJanitorInterval   = 30 * time.Second // how often idle cursors are swept
+	kafkaMaxWait           = 250 * time.Millisecond // a fetch's long poll; also how long a new cursor may wait behind it
+	kafkaMaxCursors        = 4                      // idle cursors kept per partition
+	kafkaCursorIdle        = 2 * time.Minute        // an idle cursor is closed after this
+	kafkaNoWaitFirstRecord = 2 * time.Second        // a read without wait waits this long for data it knows exists
+	kafkaJanitorInterval   = 30 * time.Second       // how often idle cursors are swept
 )
 
 // KafkaLog is a Kafka topic read as a Log. Offsets are owned by lambdasql:
@@ -117,20 +118,23 @@ type KafkaLog struct {
 	cfg     KafkaConfig
 	brokers string // for messages
 	log     *slog.Logger
-	client  sarama.Client
-	start   int64 // sarama.OffsetOldest or sarama.OffsetNewest
-	parts   []*kafkaPart
+	sc      *sarama.Config
+	// client answers metadata and offset queries; every cursor has a
+	// client of its own (see kafkaCursor).
+	client sarama.Client
+	start  int64 // sarama.OffsetOldest or sarama.OffsetNewest
+	parts  []*kafkaPart
 
-	mu        sync.Mutex
-	consumers []sarama.Consumer // consumer slots, see kafkaCursor.slot
-	gen       uint64            // bumped when the connection state changes; older cursors are dropped
-	down      bool
-	reason    string
-	attempt   int
-	nextAt    time.Time
-	downCh    chan struct{} // closed when the log goes down; replaced when it is back
-	closed    bool
-	readers   sync.WaitGroup // Reads in flight
+	mu       sync.Mutex
+	gen      uint64 // bumped when the connection state changes; older cursors are dropped
+	down     bool
+	reason   string
+	attempt  int
+	nextAt   time.Time
+	downCh   chan struct{} // closed when the log goes down; replaced when it is back
+	closed   bool
+	readers  sync.WaitGroup // Reads in flight
+	retiring sync.WaitGroup // cursors whose consumers are shutting down
 
 	kick    chan struct{} // asks the supervisor to probe the brokers
 	closing chan struct{}
@@ -179,6 +183,7 @@ func NewKafkaLog(ctx context.Context, cfg KafkaConfig) (*KafkaLog, error) {
 	}
 	k := &KafkaLog{
 		cfg:     cfg,
+		sc:      sc,
 		brokers: strings.Join(cfg.Brokers, ","),
 		log:     cfg.Logger,
 		start:   start,
@@ -269,6 +274,7 @@ func saramaConfig(cfg KafkaConfig) (*sarama.Config, error) {
 	sc.Metadata.Retry.Backoff = kafkaBackoffMin
 	sc.Consumer.Return.Errors = true
 	sc.Consumer.Fetch.Default = kafkaFetchDefault
+	sc.Consumer.MaxWaitTime = kafkaMaxWait
 	sc.ChannelBufferSize = kafkaChannelBuffer
 	sc.Consumer.Offsets.AutoCommit.Enable = false
 	sc.Consumer.Retry.BackoffFunc = func(retries int) time.Duration { return backoff(retries, time.Second) }
@@ -338,6 +344,23 @@ func tlsConfig(c KafkaTLS) (*tls.Config, error) {
 
 func newKafkaDecoder(cfg KafkaConfig) (*JSONDecoder, error) {
 	return NewJSONDecoder(cfg.Schema, cfg.NotNull, cfg.EventTime, cfg.JSONPaths, cfg.MaxFuture, cfg.Clock)
+}
+
+// waitTimeout waits for wg, or gives up after d (sarama's shutdown of a
+// consumer stuck on a dead broker is bounded by its network timeouts; Close
+// must not hang longer than that).
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // backoff is the delay before retry n (1-based): 100 ms doubling up to max.
@@ -497,24 +520,8 @@ func (k *KafkaLog) Close() error {
 	close(k.closing)
 	k.readers.Wait()
 	k.done.Wait()
-	for _, part := range k.parts {
-		part.mu.Lock()
-		cs := part.cursors
-		part.cursors = nil
-		part.mu.Unlock()
-		for _, c := range cs {
-			c.close()
-		}
-	}
-	k.mu.Lock()
-	cons := k.consumers
-	k.consumers = nil
-	k.mu.Unlock()
-	for _, c := range cons {
-		if c != nil {
-			_ = c.Close()
-		}
-	}
+	k.sweepCursors(true) // no read is in flight: every cursor is idle
+	waitTimeout(&k.retiring, 2*kafkaIOTimeout)
 	if err := k.client.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
 		k.closeE = err
 	}

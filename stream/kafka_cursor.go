@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,13 +17,19 @@ import (
 // next message it hands out must have. One Read uses it at a time (busy);
 // between reads it keeps prefetching, so a read that continues where the
 // previous one stopped finds its messages waiting.
+//
+// Each cursor has a sarama client of its own, and so its own connection:
+// a broker answers one request per connection at a time, and a fetch
+// long-polls for up to Consumer.MaxWaitTime, so a cursor sharing a
+// connection would wait behind every other cursor's fetch to start.
 type kafkaCursor struct {
-	k    *KafkaLog
-	p    int
-	slot int    // index of the sarama.Consumer it belongs to
-	gen  uint64 // KafkaLog generation it was started in
-	pc   sarama.PartitionConsumer
-	next int64
+	k      *KafkaLog
+	p      int
+	gen    uint64 // KafkaLog generation it was started in
+	client sarama.Client
+	cons   sarama.Consumer
+	pc     sarama.PartitionConsumer
+	next   int64
 	// held is a message taken from the channel but not handed out (it is
 	// at or beyond the until of the read that took it).
 	held     *sarama.ConsumerMessage
@@ -32,7 +39,6 @@ type kafkaCursor struct {
 
 	mu      sync.Mutex
 	fatal   error // the consumer stopped (offset out of range)
-	lastErr error // the last error the consumer reported
 	errDone chan struct{}
 
 	// scratch reused across reads
@@ -56,7 +62,6 @@ func (k *KafkaLog) acquire(ctx context.Context, p int, from int64) (*kafkaCursor
 	k.mu.Unlock()
 	part := k.parts[p]
 	part.mu.Lock()
-	var evict []*kafkaCursor
 	for _, c := range part.cursors {
 		if !c.busy && c.gen == gen && c.next == from && c.failed() == nil {
 			c.busy = true
@@ -67,10 +72,11 @@ func (k *KafkaLog) acquire(ctx context.Context, p int, from int64) (*kafkaCursor
 	// None is there: retire stale idle cursors, and the least recently used
 	// idle one when the partition has too many.
 	now := time.Now()
+	var retire []*kafkaCursor
 	kept := part.cursors[:0]
 	for _, c := range part.cursors {
 		if !c.busy && (c.gen != gen || c.failed() != nil || now.Sub(c.lastUsed) > kafkaCursorIdle) {
-			evict = append(evict, c)
+			retire = append(retire, c)
 			continue
 		}
 		kept = append(kept, c)
@@ -85,73 +91,87 @@ func (k *KafkaLog) acquire(ctx context.Context, p int, from int64) (*kafkaCursor
 			}
 		}
 		if lru >= 0 {
-			evict = append(evict, part.cursors[lru])
-			part.cursors = append(part.cursors[:lru], part.cursors[lru+1:]...)
+			retire = append(retire, part.cursors[lru])
+			part.cursors = slices.Delete(part.cursors, lru, lru+1)
 		}
 	}
-	// Reserve a consumer slot no other cursor of p uses: one sarama
-	// Consumer may consume a partition only once, and sharing consumers
-	// across partitions lets one fetch request serve several partitions.
-	slot := 0
-	for used := true; used; {
-		used = false
-		for _, c := range part.cursors {
-			if c.slot == slot {
-				used = true
-				slot++
-				break
-			}
-		}
-	}
-	cur := &kafkaCursor{k: k, p: p, slot: slot, gen: gen, next: from, busy: true, lastUsed: now}
-	part.cursors = append(part.cursors, cur)
 	part.mu.Unlock()
-	for _, c := range evict {
-		c.close()
+	for _, c := range retire {
+		k.retire(c)
 	}
+	cur := &kafkaCursor{k: k, p: p, gen: gen, next: from, busy: true, lastUsed: now}
 	if err := k.startCursor(ctx, cur); err != nil {
-		part.mu.Lock()
-		for i, c := range part.cursors {
-			if c == cur {
-				part.cursors = append(part.cursors[:i], part.cursors[i+1:]...)
-				break
-			}
-		}
-		part.mu.Unlock()
 		return nil, err
 	}
+	part.mu.Lock()
+	part.cursors = append(part.cursors, cur)
+	part.mu.Unlock()
 	return cur, nil
 }
 
-// startCursor starts cur's partition consumer at cur.next.
+// retire stops a cursor the caller took out of its partition's list. The
+// consumer shuts down in the background; Close waits for it.
+func (k *KafkaLog) retire(c *kafkaCursor) {
+	if c.dec != nil {
+		c.dec.Release()
+		c.dec = nil
+	}
+	c.held = nil
+	if c.pc == nil {
+		return
+	}
+	c.pc.AsyncClose()
+	k.retiring.Add(1)
+	go func() {
+		defer k.retiring.Done()
+		<-c.errDone // sarama closes the errors channel last
+		_ = c.cons.Close()
+		_ = c.client.Close()
+	}()
+}
+
+// startCursor connects cur and starts its partition consumer at cur.next.
 func (k *KafkaLog) startCursor(ctx context.Context, cur *kafkaCursor) error {
 	dec, err := newKafkaDecoder(k.cfg)
 	if err != nil {
 		return err
 	}
-	cons, err := k.consumer(cur.slot)
-	if err != nil {
-		dec.Release()
-		return k.callError(err)
-	}
 	type result struct {
-		pc  sarama.PartitionConsumer
-		err error
+		client sarama.Client
+		cons   sarama.Consumer
+		pc     sarama.PartitionConsumer
+		err    error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		pc, err := cons.ConsumePartition(k.cfg.Topic, int32(cur.p), cur.next)
-		ch <- result{pc, err}
+		var r result
+		if r.client, r.err = sarama.NewClient(k.cfg.Brokers, k.sc); r.err != nil {
+			ch <- r
+			return
+		}
+		if r.cons, r.err = sarama.NewConsumerFromClient(r.client); r.err == nil {
+			r.pc, r.err = r.cons.ConsumePartition(k.cfg.Topic, int32(cur.p), cur.next)
+		}
+		if r.err != nil {
+			if r.cons != nil {
+				r.cons.Close()
+			}
+			r.client.Close()
+		}
+		ch <- r
 	}()
 	var r result
 	select {
 	case r = <-ch:
 	case <-ctx.Done():
+		// Connecting is bounded by the network timeouts; clean up after it.
 		go func() {
-			if r := <-ch; r.pc != nil {
+			if r := <-ch; r.err == nil {
 				r.pc.AsyncClose()
 				for range r.pc.Errors() {
 				}
+				r.cons.Close()
+				r.client.Close()
 			}
 		}()
 		dec.Release()
@@ -164,31 +184,11 @@ func (k *KafkaLog) startCursor(ctx context.Context, cur *kafkaCursor) error {
 		}
 		return k.callError(r.err)
 	}
-	cur.pc = r.pc
+	cur.client, cur.cons, cur.pc = r.client, r.cons, r.pc
 	cur.dec = dec
 	cur.errDone = make(chan struct{})
 	go cur.watchErrors()
 	return nil
-}
-
-// consumer returns the sarama consumer of a slot, creating it on first use.
-func (k *KafkaLog) consumer(slot int) (sarama.Consumer, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.closed {
-		return nil, sarama.ErrClosedClient
-	}
-	for len(k.consumers) <= slot {
-		k.consumers = append(k.consumers, nil)
-	}
-	if k.consumers[slot] == nil {
-		c, err := sarama.NewConsumerFromClient(k.client)
-		if err != nil {
-			return nil, err
-		}
-		k.consumers[slot] = c
-	}
-	return k.consumers[slot], nil
 }
 
 // outOfRange builds the error of a read from an offset Kafka does not hold.
@@ -213,20 +213,18 @@ func (k *KafkaLog) outOfRange(ctx context.Context, p int, from int64) error {
 func (c *kafkaCursor) watchErrors() {
 	defer close(c.errDone)
 	for e := range c.pc.Errors() {
-		c.mu.Lock()
 		if errors.Is(e.Err, sarama.ErrOffsetOutOfRange) {
+			c.mu.Lock()
 			c.fatal = e.Err
+			c.mu.Unlock()
+			continue
 		}
-		c.lastErr = e.Err
-		c.mu.Unlock()
-		if !errors.Is(e.Err, sarama.ErrOffsetOutOfRange) {
-			c.k.probeSoon()
-		}
+		c.k.probeSoon()
 	}
 }
 
 // releaseCursor returns a cursor after a read; one of an old generation or
-// stopped by an error is closed.
+// stopped by an error is retired.
 func (k *KafkaLog) releaseCursor(c *kafkaCursor) {
 	k.mu.Lock()
 	gen, closed := k.gen, k.closed
@@ -237,30 +235,14 @@ func (k *KafkaLog) releaseCursor(c *kafkaCursor) {
 	c.lastUsed = time.Now()
 	drop := closed || c.gen != gen || c.failed() != nil
 	if drop {
-		for i, x := range part.cursors {
-			if x == c {
-				part.cursors = append(part.cursors[:i], part.cursors[i+1:]...)
-				break
-			}
+		if i := slices.Index(part.cursors, c); i >= 0 {
+			part.cursors = slices.Delete(part.cursors, i, i+1)
 		}
 	}
 	part.mu.Unlock()
 	if drop {
-		c.close()
+		k.retire(c)
 	}
-}
-
-// close stops the consumer. The cursor must not be busy.
-func (c *kafkaCursor) close() {
-	if c.pc != nil {
-		c.pc.AsyncClose()
-		c.pc = nil
-	}
-	if c.dec != nil {
-		c.dec.Release()
-		c.dec = nil
-	}
-	c.held = nil
 }
 
 // read takes the messages waiting at the cursor (see KafkaLog.Read) and

@@ -150,8 +150,8 @@ func (k *KafkaLog) markUp() {
 	}
 }
 
-// sweepCursors closes idle cursors: all of them (all true) or those of an
-// old generation or idle for longer than kafkaCursorIdle.
+// sweepCursors retires idle cursors: all of them (all true) or those of
+// an old generation, stopped by an error or idle for kafkaCursorIdle.
 func (k *KafkaLog) sweepCursors(all bool) {
 	k.mu.Lock()
 	gen := k.gen
@@ -172,7 +172,7 @@ func (k *KafkaLog) sweepCursors(all bool) {
 		part.cursors = kept
 		part.mu.Unlock()
 		for _, c := range stale {
-			c.close()
+			k.retire(c)
 		}
 	}
 }

@@ -1,0 +1,414 @@
+package slt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Engine names used by skipif/onlyif.
+const (
+	EngineLambdaSQL  = "lambdasql"
+	EnginePostgreSQL = "postgresql"
+)
+
+// Runner runs the records of one file over one connection.
+type Runner struct {
+	Conn   *pgx.Conn
+	Engine string // EngineLambdaSQL or EnginePostgreSQL
+	Layer  string // lambda.read for this run ("" = not set)
+	// Rewrite fills in the expected output of queries, and the SQLSTATE of
+	// "statement error" records, from what the server answered.
+	Rewrite bool
+	// StatementTimeout bounds each statement (default 30 s).
+	StatementTimeout time.Duration
+	// CaughtUpDeadline bounds "wait caught-up" (default 10 s).
+	CaughtUpDeadline time.Duration
+
+	labels map[string][]string
+	edits  []edit
+}
+
+// Failure is one record whose outcome differs from the file.
+type Failure struct {
+	Path     string
+	Line     int
+	Layer    string `json:",omitempty"`
+	SQL      string
+	Expected string
+	Actual   string
+}
+
+func (f Failure) String() string {
+	where := fmt.Sprintf("%s:%d", f.Path, f.Line)
+	if f.Layer != "" {
+		where += " (lambda.read = " + f.Layer + ")"
+	}
+	return fmt.Sprintf("%s:\n%s\nexpected:\n%s\nactual:\n%s", where, indent(f.SQL), indent(f.Expected), indent(f.Actual))
+}
+
+func indent(s string) string {
+	if s == "" {
+		return "    <nothing>"
+	}
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// edit replaces lines [from, upTo) of the file with repl.
+type edit struct {
+	from, upTo int
+	repl       []string
+}
+
+// Run executes f's records in order and returns the failures. It stops at
+// halt, or early when ctx ends.
+func (r *Runner) Run(ctx context.Context, f *File) []Failure {
+	if r.StatementTimeout == 0 {
+		r.StatementTimeout = 30 * time.Second
+	}
+	if r.CaughtUpDeadline == 0 {
+		r.CaughtUpDeadline = 10 * time.Second
+	}
+	r.labels = map[string][]string{}
+	r.edits = nil
+	var fails []Failure
+	fail := func(rec *Record, expected, actual string) {
+		fails = append(fails, Failure{Path: f.Path, Line: rec.Line, Layer: r.Layer, SQL: rec.SQL, Expected: expected, Actual: actual})
+	}
+	if r.Layer != "" {
+		if _, err := r.Conn.Exec(ctx, "SET lambda.read = '"+r.Layer+"'"); err != nil {
+			return []Failure{{Path: f.Path, Line: 1, SQL: "SET lambda.read = '" + r.Layer + "'", Expected: "ok", Actual: errText(err)}}
+		}
+	}
+	for _, rec := range f.Records {
+		if ctx.Err() != nil {
+			break
+		}
+		if !rec.Applies(r.Engine, r.Layer) {
+			continue
+		}
+		switch rec.Kind {
+		case Halt:
+			return fails
+		case StatementOK:
+			if err := r.exec(ctx, rec.SQL); err != nil {
+				fail(rec, "ok", errText(err))
+			}
+		case StatementError:
+			err := r.exec(ctx, rec.SQL)
+			exp, act, ok := matchError(rec, err)
+			code := codeOf(err)
+			switch {
+			case ok && r.Rewrite && rec.ErrCode == "" && code != "":
+				r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{errorHeader(code, rec)}})
+			case ok:
+			case r.Rewrite && code != "":
+				r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{errorHeader(code, rec)}})
+			default:
+				fail(rec, exp, act)
+			}
+		case Query:
+			rows, ncol, err := r.query(ctx, rec.SQL)
+			if err != nil && r.Rewrite && !rec.HasSep && codeOf(err) != "" {
+				// A new query that fails: record it as the error it is.
+				r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{"statement error " + codeOf(err)}})
+				continue
+			}
+			if err != nil {
+				fail(rec, formatRows(rec.Expected), errText(err))
+				continue
+			}
+			if n := len(rec.Types); ncol != n {
+				fail(rec, fmt.Sprintf("%d columns (%s)", n, rec.Types), fmt.Sprintf("%d columns:\n%s", ncol, formatRows(rowFields(rows))))
+				continue
+			}
+			got := sortRows(rowFields(rows), rec.Sort)
+			want := sortRows(rec.Expected, rec.Sort)
+			if rec.Label != "" {
+				flat := flatten(got)
+				if prev, ok := r.labels[rec.Label]; ok && !slices.Equal(prev, flat) {
+					fail(rec, "the result of label "+rec.Label+":\n"+strings.Join(prev, " "), strings.Join(flat, " "))
+					continue
+				}
+				r.labels[rec.Label] = flat
+			}
+			if equalRows(got, want, rec.Sort) && rec.HasSep {
+				continue
+			}
+			if r.Rewrite {
+				out := got
+				if rec.Sort == ValueSort {
+					out = chunk(flatten(got), len(rec.Types))
+				}
+				lines := append([]string{"----"}, alignRows(out)...)
+				r.edits = append(r.edits, edit{from: rec.resFrom, upTo: rec.resUpTo, repl: lines})
+				continue
+			}
+			fail(rec, formatRows(want), formatRows(got))
+		case WaitCaughtUp:
+			if err := r.waitCaughtUp(ctx, rec.SQL); err != nil {
+				fail(rec, "source "+rec.SQL+" caught up", err.Error())
+			}
+		case WaitView:
+			if err := r.exec(ctx, "REFRESH VIEW "+rec.SQL); err != nil {
+				fail(rec, "REFRESH VIEW "+rec.SQL+" ok", errText(err))
+			}
+		}
+	}
+	return fails
+}
+
+// WriteRewrites applies the edits collected by a Rewrite run to f's file.
+// It reports whether anything changed.
+func (r *Runner) WriteRewrites(f *File) (bool, error) {
+	if len(r.edits) == 0 {
+		return false, nil
+	}
+	edits := slices.Clone(r.edits)
+	slices.SortFunc(edits, func(a, b edit) int { return b.from - a.from })
+	lines := slices.Clone(f.lines)
+	last := -1
+	for _, e := range edits {
+		if e.from == last {
+			continue // the same record edited twice (several layers): keep one
+		}
+		last = e.from
+		lines = slices.Replace(lines, e.from, e.upTo, e.repl...)
+	}
+	return true, os.WriteFile(f.Path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+}
+
+func errorHeader(code string, rec *Record) string {
+	h := "statement error " + code
+	if rec.ErrRe != nil {
+		h += " " + rec.ErrRe.String()
+	}
+	return h
+}
+
+func (r *Runner) exec(ctx context.Context, sql string) error {
+	ctx, cancel := context.WithTimeout(ctx, r.StatementTimeout)
+	defer cancel()
+	_, err := r.Conn.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol)
+	return err
+}
+
+// query runs sql and returns its rows as text (nil entries are NULLs)
+// and the number of columns of the result.
+func (r *Runner) query(ctx context.Context, sql string) ([][]*string, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.StatementTimeout)
+	defer cancel()
+	rows, err := r.Conn.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out [][]*string
+	for rows.Next() {
+		raw := rows.RawValues()
+		row := make([]*string, len(raw))
+		for i, v := range raw {
+			if v != nil {
+				s := string(v)
+				row[i] = &s
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	ncol := len(rows.FieldDescriptions())
+	if ncol == 0 {
+		return nil, 0, errors.New("the statement returned no result set")
+	}
+	return out, ncol, nil
+}
+
+// waitCaughtUp polls count(*) of a source until two reads 100 ms apart
+// agree.
+func (r *Runner) waitCaughtUp(ctx context.Context, source string) error {
+	deadline := time.Now().Add(r.CaughtUpDeadline)
+	prev := ""
+	for {
+		rows, _, err := r.query(ctx, "SELECT count(*) FROM "+source)
+		if err != nil {
+			return err
+		}
+		cur := "NULL"
+		if len(rows) == 1 && len(rows[0]) == 1 && rows[0][0] != nil {
+			cur = *rows[0][0]
+		}
+		if cur == prev {
+			return nil
+		}
+		prev = cur
+		if time.Now().After(deadline) {
+			return fmt.Errorf("count(*) still changing after %v (last %s)", r.CaughtUpDeadline, cur)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func codeOf(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func msgOf(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	return err.Error()
+}
+
+func errText(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("error %s: %s", pe.Code, pe.Message)
+	}
+	return "error: " + err.Error()
+}
+
+// matchError checks a statement error record against the outcome.
+func matchError(rec *Record, err error) (expected, actual string, ok bool) {
+	expected = "an error"
+	if rec.ErrCode != "" {
+		expected = "error " + rec.ErrCode
+	}
+	if rec.ErrRe != nil {
+		expected += " matching " + rec.ErrRe.String()
+	}
+	if err == nil {
+		return expected, "ok", false
+	}
+	actual = errText(err)
+	if rec.ErrCode != "" && codeOf(err) != rec.ErrCode {
+		return expected, actual, false
+	}
+	if rec.ErrRe != nil && !rec.ErrRe.MatchString(msgOf(err)) {
+		return expected, actual, false
+	}
+	return expected, actual, true
+}
+
+// valueText is how a value is written in a .slt file.
+func valueText(v *string) string {
+	switch {
+	case v == nil:
+		return "NULL"
+	case *v == "":
+		return "(empty)"
+	case !utf8.ValidString(*v):
+		return fmt.Sprintf("%q", *v)
+	}
+	return strings.ReplaceAll(*v, "\n", `\n`)
+}
+
+// rowFields turns result rows into the whitespace-separated fields they
+// compare as.
+func rowFields(rows [][]*string) [][]string {
+	out := make([][]string, len(rows))
+	for i, row := range rows {
+		var f []string
+		for _, v := range row {
+			f = append(f, strings.Fields(valueText(v))...)
+		}
+		out[i] = f
+	}
+	return out
+}
+
+func sortRows(rows [][]string, mode SortMode) [][]string {
+	switch mode {
+	case RowSort:
+		rows = slices.Clone(rows)
+		slices.SortStableFunc(rows, func(a, b []string) int { return strings.Compare(strings.Join(a, " "), strings.Join(b, " ")) })
+	case ValueSort:
+		flat := flatten(rows)
+		slices.Sort(flat)
+		rows = [][]string{flat}
+	}
+	return rows
+}
+
+// chunk splits values into rows of n (for writing valuesort results).
+func chunk(vals []string, n int) [][]string {
+	if n <= 0 {
+		n = 1
+	}
+	var out [][]string
+	for len(vals) > 0 {
+		k := min(n, len(vals))
+		out = append(out, vals[:k])
+		vals = vals[k:]
+	}
+	return out
+}
+
+func flatten(rows [][]string) []string {
+	var flat []string
+	for _, r := range rows {
+		flat = append(flat, r...)
+	}
+	return flat
+}
+
+func equalRows(got, want [][]string, mode SortMode) bool {
+	if mode == ValueSort {
+		return slices.Equal(flatten(got), flatten(want))
+	}
+	return slices.EqualFunc(got, want, func(a, b []string) bool { return slices.Equal(a, b) })
+}
+
+func formatRows(rows [][]string) string {
+	lines := make([]string, len(rows))
+	for i, r := range rows {
+		lines[i] = strings.Join(r, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// alignRows formats rows for a file, columns aligned by padding.
+func alignRows(rows [][]string) []string {
+	var width []int
+	for _, r := range rows {
+		for j, v := range r {
+			if j >= len(width) {
+				width = append(width, 0)
+			}
+			width[j] = max(width[j], utf8.RuneCountInString(v))
+		}
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		var b strings.Builder
+		for j, v := range r {
+			if j > 0 {
+				b.WriteString("  ")
+			}
+			b.WriteString(v)
+			if j < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", width[j]-utf8.RuneCountInString(v)))
+			}
+		}
+		out[i] = b.String()
+	}
+	return out
+}
