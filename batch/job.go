@@ -59,6 +59,9 @@ type Job struct {
 // an hour.
 func bucketSize(grid int64) int64 {
 	const hour = 3600_000000
+	if grid <= 0 {
+		return hour
+	}
 	if grid >= hour {
 		return grid
 	}
@@ -168,6 +171,15 @@ func (j *Job) run(ctx context.Context, kind string, run *catalog.BatchRun, progr
 	var files []catalog.MasterFile
 	if m != nil {
 		files = m.Files
+	}
+	if j.Plan.Gap > 0 {
+		// Session windows are not aligned to a grid and a late event can
+		// merge sessions across any span: every run recomputes them all.
+		full = true
+		if len(files) > 0 {
+			buckets[0] = true
+		}
+		files = nil
 	}
 	for _, f := range files {
 		if !full && f.Seq <= prev.Cutoff {
@@ -289,37 +301,51 @@ func (j *Job) computeBucket(ctx context.Context, m *catalog.Manifest, b0, b1 int
 	p := j.Plan
 	grid := p.Grid()
 	lo, hi := b0, b1-grid+p.Size.Microseconds() // event times whose windows start in the bucket
+	session := p.Gap > 0
+	if session {
+		lo, hi = math.MinInt64, math.MaxInt64
+	}
 	ft := MasterTable(j.DataDir, j.Source, m)
 	etCol := p.EventTime
 	wt := p.SourceCols[etCol].Type
-	bounds := []exec.Bound{{Col: etCol, Op: exec.OpGE, Value: types.TimestampD(lo)}, {Col: etCol, Op: exec.OpLT, Value: types.TimestampD(hi)}}
+	var bounds []exec.Bound
+	if !session {
+		bounds = []exec.Bound{{Col: etCol, Op: exec.OpGE, Value: types.TimestampD(lo)}, {Col: etCol, Op: exec.OpLT, Value: types.TimestampD(hi)}}
+	}
 	scan := exec.NewScan(ft, exec.ScanRequest{Columns: p.NeededCols, Bounds: bounds})
 	var op exec.Operator = scan
 	if len(p.NeededCols) != len(p.SourceCols) {
 		op = &exec.StepOp{Child: op, Step: &exec.WidenStep{Have: p.NeededCols, Full: p.SourceCols}}
 	}
-	// Exact range filter on event time (bounds only prune).
-	rangePred, err := timeRange(etCol, wt, lo, hi, p.SourceCols[etCol].Name)
-	if err != nil {
-		return nil, 0, err
+	if !session {
+		// Exact range filter on event time (bounds only prune).
+		rangePred, err := timeRange(etCol, wt, lo, hi, p.SourceCols[etCol].Name)
+		if err != nil {
+			return nil, 0, err
+		}
+		op = &exec.StepOp{Child: op, Step: &exec.FilterStep{Pred: rangePred, Out: p.SourceCols}}
 	}
-	op = &exec.StepOp{Child: op, Step: &exec.FilterStep{Pred: rangePred, Out: p.SourceCols}}
 	op = &exec.StepOp{Child: op, Step: p.Assign()}
 	for _, s := range p.Pre {
 		op = &exec.StepOp{Child: op, Step: s}
+	}
+	if session {
+		op = &exec.SessionAssign{Child: op, KeyCols: p.SessionKeys(), StartCol: p.Keys[0], EndCol: p.Keys[1], Gap: p.Gap.Microseconds()}
 	}
 	agg := exec.NewHashAggregate(op, p.Keys, p.Aggs, p.AggOut)
 	op = agg
 	for _, s := range p.Post {
 		op = &exec.StepOp{Child: op, Step: s}
 	}
-	// Keep the windows that start in the bucket (hopping windows of edge
-	// events spill into neighbours, which compute them themselves).
-	wsPred, err := timeRange(0, p.Out[0].Type, b0, b1, "window_start")
-	if err != nil {
-		return nil, 0, err
+	if !session {
+		// Keep the windows that start in the bucket (hopping windows of edge
+		// events spill into neighbours, which compute them themselves).
+		wsPred, err := timeRange(0, p.Out[0].Type, b0, b1, "window_start")
+		if err != nil {
+			return nil, 0, err
+		}
+		op = &exec.StepOp{Child: op, Step: &exec.FilterStep{Pred: wsPred, Out: p.Out}}
 	}
-	op = &exec.StepOp{Child: op, Step: &exec.FilterStep{Pred: wsPred, Out: p.Out}}
 	ec := exec.NewCtx()
 	ec.Mem = exec.NewMemTracker(j.Memory)
 	ctx = exec.WithExecCtx(ctx, ec)

@@ -467,6 +467,7 @@ func regIn(k *KernelCtx, to *types.T, s string) (any, error) {
 		if i := strings.IndexByte(name, '('); i >= 0 {
 			name = name[:i]
 		}
+		name = strings.TrimPrefix(name, "pg_catalog.")
 		if oid, ok := cat.ProcOID(name); ok {
 			return types.OidD(oid), nil
 		}

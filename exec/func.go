@@ -154,6 +154,14 @@ func castCost(from, to *types.T) int {
 	if rf, rt := numericRank(from), numericRank(to); rf > 0 && rt > 0 {
 		return 2 + (rt - rf)
 	}
+	if from.Family == types.FamOid && to.Family == types.FamOid {
+		// regproc, regclass, … are binary-coercible to oid: comparing
+		// them with an oid uses oid's operators.
+		if to.OID == types.Oid.OID {
+			return 2
+		}
+		return 4
+	}
 	return 3
 }
 
@@ -259,6 +267,7 @@ func matchCost(f *Func, args []*types.T, known *types.T, mixed bool) ([]*types.T
 				}
 			}
 			targets[i] = t
+			cost++ // an exact overload beats a polymorphic one
 			continue
 		}
 		if p == AnyArray {
@@ -266,6 +275,7 @@ func matchCost(f *Func, args []*types.T, known *types.T, mixed bool) ([]*types.T
 				return nil, -1
 			}
 			targets[i] = a
+			cost++
 			continue
 		}
 		c := castCost(a, p)

@@ -215,3 +215,35 @@ func BenchmarkLower(b *testing.B) {
 		})
 	}
 }
+
+// TestPatternCacheConcurrent runs LIKE and regular expression kernels from
+// several goroutines at once (scan workers share kernels), with more
+// distinct patterns than the caches hold.
+func TestPatternCacheConcurrent(t *testing.T) {
+	ctx := fxCtx(t, "")
+	done := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			for i := 0; i < 700; i++ {
+				pat := fmt.Sprintf("dev-%d%%", (i*7+w)%1500)
+				got, err := fxEval(ctx, "like", ftext(fmt.Sprintf("dev-%dx", (i*7+w)%1500)), fstr(pat), fstr(`\`))
+				if err != nil || got[0] != "t" {
+					done <- fmt.Errorf("like %q = %v, %v", pat, got, err)
+					return
+				}
+				re := fmt.Sprintf("^dev-%d$", (i*5+w)%1500)
+				got, err = fxEval(ctx, "~", ftext(fmt.Sprintf("dev-%d", (i*5+w)%1500)), fstr(re))
+				if err != nil || got[0] != "t" {
+					done <- fmt.Errorf("~ %q = %v, %v", re, got, err)
+					return
+				}
+			}
+			done <- nil
+		}(w)
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

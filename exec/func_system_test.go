@@ -305,6 +305,7 @@ func TestPgSleepCancel(t *testing.T) {
 		t.Fatal("pg_sleep did not stop after cancellation")
 	}
 	// A short sleep completes without error.
+	ctx.Context = context.Background()
 	if _, err := fxEval(ctx, "pg_sleep", ffloat(0.001)); err != nil {
 		t.Errorf("pg_sleep(0.001) = %v", err)
 	}

@@ -153,10 +153,10 @@ func addMonths(days int64, n int64) int64 {
 	return daysFrom(y, m, min(d, daysInMonth(y, m)))
 }
 
-// stmtNow is the statement's now(); the wall clock when no statement
-// context is set (tests, internal jobs).
+// stmtNow is the statement's now(); the wall clock only when no statement
+// context exists at all (tests calling kernels directly).
 func stmtNow(k *KernelCtx) types.TimestampD {
-	if k != nil && k.Ctx != nil && k.Ctx.Now != 0 {
+	if k != nil && k.Ctx != nil {
 		return k.Ctx.Now
 	}
 	return types.TimestampOf(time.Now())
@@ -290,6 +290,36 @@ func foldedZoneName(low string) string {
 		})
 	}
 	return zoneFolded[low]
+}
+
+// zoneOffsets finds the UTC offset of instants in one zone, remembering
+// the zone period (between two transitions) of the last lookup: a column
+// of nearby timestamps costs one time.Time conversion per period instead
+// of one per row. Not safe for concurrent use; make one per kernel call.
+type zoneOffsets struct {
+	loc    *time.Location
+	lo, hi int64 // the cached period [lo, hi) in microseconds
+	off    int64 // its offset east of UTC in microseconds
+	valid  bool
+}
+
+// wall returns the wall-clock reading of instant us (a timestamp without
+// time zone) and the offset used.
+func (z *zoneOffsets) wall(us int64) (int64, int64) {
+	if !z.valid || us < z.lo || us >= z.hi {
+		t := time.UnixMicro(us).In(z.loc)
+		_, off := t.Zone()
+		start, end := t.ZoneBounds()
+		z.lo, z.hi = math.MinInt64, math.MaxInt64
+		if !start.IsZero() {
+			z.lo = start.UnixMicro()
+		}
+		if !end.IsZero() {
+			z.hi = end.UnixMicro()
+		}
+		z.off, z.valid = int64(off)*usPerSec, true
+	}
+	return us + z.off, z.off
 }
 
 // i64Col reads a 64-bit fixed-width argument: timestamp, timestamptz,

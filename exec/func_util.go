@@ -336,13 +336,13 @@ func dictAware(k Kernel) Kernel {
 		if err != nil {
 			return Vec{}, err
 		}
-		defer r.Release()
 		if r.Arr == nil {
 			if d.NullN() == 0 {
 				return r, nil
 			}
 			r.Arr = ConstArray(kc.Ret, r.Scalar, dn)
 		}
+		defer r.Arr.Release()
 		idx := make([]int, n)
 		for i := range idx {
 			if d.IsValid(i) {

@@ -117,7 +117,8 @@ func fxRender(ctx *Ctx, t *types.T, v any) string {
 }
 
 // fxEval evaluates name over the rows of the column arguments, in
-// batches of 3 rows (sliced records, so arrays carry offsets), and
+// batches of BatchSize rows (the tests set 3; sliced records, so arrays
+// carry offsets), and
 // returns each row rendered. With no column arguments it returns the one
 // scalar result.
 func fxEval(ctx *Ctx, name string, args ...fxArg) ([]string, error) {
@@ -153,8 +154,9 @@ func fxEval(ctx *Ctx, name string, args ...fxArg) ([]string, error) {
 	}
 	defer rec.Release()
 	var out []string
-	for lo := int64(0); lo < int64(n) || (n == 0 && lo == 0); lo += 3 {
-		hi := min(lo+3, int64(n))
+	step := int64(max(BatchSize, 1))
+	for lo := int64(0); lo < int64(n) || (n == 0 && lo == 0); lo += step {
+		hi := min(lo+step, int64(n))
 		slice := rec.NewSlice(lo, hi)
 		v, err := call.Eval(ctx, slice)
 		slice.Release()
@@ -195,6 +197,7 @@ type fxCase struct {
 // agree.
 func fxRows(t *testing.T, ctx *Ctx, cases []fxCase) {
 	t.Helper()
+	defer SetBatchSize(3)()
 	for _, c := range cases {
 		got, err := fxEval(ctx, c.fn, c.args...)
 		if err != nil {

@@ -49,10 +49,19 @@ func (p *ViewPlan) Grid() int64 {
 	return p.Size.Microseconds()
 }
 
-// Assign returns the window assignment step over the source columns.
-func (p *ViewPlan) Assign() *WindowAssign {
+// Assign returns the window assignment step over the source columns. For
+// session windows it is a placeholder (the event time in both window
+// columns); SessionAssign computes the sessions after Pre.
+func (p *ViewPlan) Assign() Step {
+	if p.Gap > 0 {
+		return &SessionPlaceholder{EventTime: p.EventTime, In: p.SourceCols, Out: p.InSchema}
+	}
 	return NewWindowAssign(p.SourceCols, p.EventTime, p.Size, p.Hop)
 }
+
+// SessionKeys are the Pre output columns that key sessions (the grouping
+// keys besides the window).
+func (p *ViewPlan) SessionKeys() []int { return p.Keys[2:] }
 
 // RunPre applies window assignment and Pre to a record of source rows.
 // The result may be nil when no row survives.

@@ -684,24 +684,66 @@ func (b *Binder) bindTableFunc(t *ast.TableName, call, alias string, parent *sco
 		return nil, nil, sqlstate.New(sqlstate.SyntaxError, "syntax error in table function %s", call)
 	}
 	name := fc.FnName.L
+	// Arguments see the enclosing query's columns (a function in FROM of
+	// a correlated subquery: unnest(outer.col)), not this FROM clause's.
 	empty := &scope{parent: parent}
+	if parent != nil {
+		empty = &scope{parent: parent.parent, cols: nil}
+	}
 	var args []any
+	var argExprs []exec.Expr
 	var argTypes []*types.T
+	lazy := false
 	for _, a := range fc.Args {
-		x, err := b.bindExpr(a, empty)
+		x, err := b.bindExpr(a, &scope{parent: parent})
 		if err != nil {
 			return nil, nil, err
 		}
+		if p, ok := x.(*paramExpr); ok {
+			x = &p.Param
+		}
+		argExprs = append(argExprs, x)
+		argTypes = append(argTypes, x.Type())
 		v, err := b.constValue(x)
 		if err != nil {
-			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "arguments of table function %s must be constants", name)
+			lazy = true
+			args = append(args, nil)
+			continue
 		}
 		args = append(args, v)
-		argTypes = append(argTypes, x.Type())
 	}
+	_ = empty
 	rel, err := b.Cat.TableFunction(b.Ctx, name, args, argTypes)
 	if err != nil {
 		return nil, nil, err
+	}
+	if lazy {
+		// Evaluate the arguments when the scan starts (per outer row).
+		cat, shape := b.Cat, rel
+		rel = &Relation{Name: shape.Name, Kind: RelFunction, Columns: shape.Columns,
+			Table: func(ctx context.Context) (exec.TableSource, error) {
+				ec := exec.ExecCtx(ctx)
+				one := exec.RecordOf(exec.Schema{}, [][]any{{}})
+				defer one.Release()
+				vals := make([]any, len(argExprs))
+				for i, e := range argExprs {
+					v, err := e.Eval(ec, one)
+					if err != nil {
+						return nil, err
+					}
+					if v.Arr != nil {
+						vals[i] = exec.Datum(v.Arr, 0, e.Type())
+					} else {
+						vals[i] = v.Scalar
+					}
+					v.Release()
+				}
+				r, err := cat.TableFunction(ctx, name, vals, argTypes)
+				if err != nil {
+					return nil, err
+				}
+				return r.Table(ctx)
+			}}
 	}
 	tbl := alias
 	if tbl == "" {

@@ -408,6 +408,16 @@ func (b *Binder) column(x *ast.ColumnNameExpr, sc *scope) (exec.Expr, error) {
 		}
 		depth++
 	}
+	if name == "tableoid" {
+		// The system column tableoid: the OID of the row's relation.
+		for s, d := sc, 0; s != nil; s, d = s.parent, d+1 {
+			for _, c := range s.cols {
+				if (table == "" || c.table == table) && c.tableOID != 0 {
+					return &exec.Const{Value: types.OidD(c.tableOID), T: types.Oid}, nil
+				}
+			}
+		}
+	}
 	if table != "" {
 		found := false
 		for s := sc; s != nil; s = s.parent {

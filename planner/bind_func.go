@@ -51,12 +51,34 @@ func (b *Binder) funcCall(x *ast.FuncCallExpr, sc *scope, aggOK bool) (exec.Expr
 		}
 		return c, nil
 	case "__op":
+		if len(x.Args) == 2 {
+			op, ok := stringArg(x.Args[0])
+			if !ok {
+				break
+			}
+			v, err := b.expr(x.Args[1], sc, aggOK)
+			if err != nil {
+				return nil, err
+			}
+			return b.callFunc(op, []exec.Expr{v}, x)
+		}
 		if len(x.Args) != 3 {
 			break
 		}
 		op, ok := stringArg(x.Args[0])
 		if !ok {
 			break
+		}
+		if strings.EqualFold(op, "at time zone") {
+			l, err := b.expr(x.Args[1], sc, aggOK)
+			if err != nil {
+				return nil, err
+			}
+			z, err := b.expr(x.Args[2], sc, aggOK)
+			if err != nil {
+				return nil, err
+			}
+			return b.callFunc("timezone", []exec.Expr{z, l}, x)
 		}
 		l, err := b.expr(x.Args[1], sc, aggOK)
 		if err != nil {
@@ -145,6 +167,55 @@ func (b *Binder) funcCall(x *ast.FuncCallExpr, sc *scope, aggOK bool) (exec.Expr
 		}
 		// percentile_cont(f) WITHIN GROUP (ORDER BY x) → args (x), const f
 		return b.aggCall(fname, []ast.ExprNode{x.Args[1]}, false, nil, direct, sc, x)
+	case "__agg_distinct", "__agg_order":
+		if len(x.Args) < 1 {
+			break
+		}
+		if !aggOK {
+			return nil, b.errAt(x, sqlstate.New(sqlstate.GroupingError, "aggregate functions are not allowed here"))
+		}
+		distinct := name == "__agg_distinct"
+		var fname string
+		var args []ast.ExprNode
+		switch inner := unparen(x.Args[0]).(type) {
+		case *ast.FuncCallExpr:
+			fname, args = inner.FnName.L, inner.Args
+			if inner.FnName.L == "__agg_distinct" && len(inner.Args) == 1 {
+				// __agg_order(__agg_distinct(f(…)), …)
+				if f2, ok := unparen(inner.Args[0]).(*ast.FuncCallExpr); ok {
+					fname, args, distinct = f2.FnName.L, f2.Args, true
+				}
+			}
+		case *ast.AggregateFuncExpr:
+			fname, args = strings.ToLower(inner.F), inner.Args
+			distinct = distinct || inner.Distinct
+		default:
+			return nil, b.errAt(x, sqlstate.New(sqlstate.SyntaxError, "DISTINCT or ORDER BY in a call needs an aggregate"))
+		}
+		if !types.IsAggregate(fname) {
+			return nil, b.errAt(x, sqlstate.New(sqlstate.WrongObjectType, "DISTINCT specified, but %s is not an aggregate function", fname))
+		}
+		// ORDER BY inside an aggregate call fixes the order string_agg and
+		// array_agg see; lambdasql feeds rows in input order.
+		return b.aggCall(fname, args, distinct, nil, nil, sc, x)
+	case "__subscript", "__slice":
+		args := make([]exec.Expr, len(x.Args))
+		for i, a := range x.Args {
+			e, err := b.expr(a, sc, aggOK)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = e
+		}
+		if len(args) > 0 && args[0].Type().Family != types.FamArray && args[0].Type() != types.Int2Vector && args[0].Type() != types.OidVector {
+			return nil, b.errAt(x, sqlstate.New(sqlstate.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", args[0].Type().Name))
+		}
+		if name == "__subscript" {
+			return b.callFunc("array_element", args, x)
+		}
+		return b.callFunc("array_slice", args, x)
+	case "__field":
+		return nil, b.errAt(x, sqlstate.New(sqlstate.FeatureNotSupported, "field selection from composite values is not supported"))
 	case "coalesce":
 		args, t, err := b.commonArgs(x.Args, sc, aggOK, "COALESCE")
 		if err != nil {

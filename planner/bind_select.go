@@ -122,6 +122,8 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 			}
 			if idx, ok := outputRef(expr, items); ok {
 				oi.outIdx = idx
+			} else if p, ok := expr.(*ast.PositionExpr); ok {
+				return nil, nil, b.errAt(it.Expr, sqlstate.New(sqlstate.InvalidColumnReference, "ORDER BY position %d is not in select list", p.N))
 			} else {
 				e, err := b.bindExprAgg(expr, sc)
 				if err != nil {
@@ -265,6 +267,12 @@ func unwrapNulls(e ast.ExprNode) (ast.ExprNode, bool, bool) {
 // outputRef resolves an ORDER BY / GROUP BY item that names an output
 // column: an ordinal (ORDER BY 2) or an output alias.
 func outputRef(e ast.ExprNode, items []selectItem) (int, bool) {
+	if p, ok := e.(*ast.PositionExpr); ok && p.P == nil {
+		if p.N >= 1 && p.N <= len(items) {
+			return p.N - 1, true
+		}
+		return -1, false
+	}
 	if v, ok := e.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
 		n := int(v.GetInt64())
 		if n >= 1 && n <= len(items) {
@@ -292,6 +300,12 @@ func outputRef(e ast.ExprNode, items []selectItem) (int, bool) {
 // bindByItem binds a GROUP BY item: an ordinal, an input column, or an
 // output alias (PostgreSQL prefers input columns over output aliases).
 func (b *Binder) bindByItem(e ast.ExprNode, sc *scope, items []selectItem, clause string) (exec.Expr, error) {
+	if p, ok := e.(*ast.PositionExpr); ok && p.P == nil {
+		if p.N < 1 || p.N > len(items) {
+			return nil, b.errAt(e, sqlstate.New(sqlstate.InvalidColumnReference, "%s position %d is not in select list", clause, p.N))
+		}
+		return items[p.N-1].expr, nil
+	}
 	if v, ok := e.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
 		n := int(v.GetInt64())
 		if n < 1 || n > len(items) {

@@ -47,6 +47,10 @@ func exprChildren(e exec.Expr) []exec.Expr {
 		return out
 	case *subqueryExpr:
 		return x.outerArgs
+	case *exec.AnyAll:
+		return []exec.Expr{x.X, x.Arr}
+	case *exec.ArrayCtor:
+		return x.Args
 	}
 	return nil
 }
@@ -154,6 +158,18 @@ func mapExprChildren(e exec.Expr, f func(exec.Expr) (exec.Expr, error)) (exec.Ex
 		n := *x
 		n.outerArgs = args
 		return &n, nil
+	case *exec.AnyAll:
+		args, err := mapAll([]exec.Expr{x.X, x.Arr})
+		if err != nil {
+			return nil, err
+		}
+		return exec.NewAnyAll(x.Cmp, args[0], args[1], x.All), nil
+	case *exec.ArrayCtor:
+		args, err := mapAll(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.ArrayCtor{Args: args, T: x.T}, nil
 	}
 	return e, nil
 }
@@ -198,6 +214,10 @@ func writeKey(sb *strings.Builder, e exec.Expr) {
 		fmt.Fprintf(sb, "in:%v:%s(", x.Negate, x.String())
 	case *aggRef:
 		fmt.Fprintf(sb, "agg:%s:%v:%v(", x.name, x.distinct, x.consts)
+	case *exec.AnyAll:
+		fmt.Fprintf(sb, "anyall:%s:%v(", x.Cmp.Name, x.All)
+	case *exec.ArrayCtor:
+		sb.WriteString("array(")
 	case *outerRef:
 		fmt.Fprintf(sb, "outer:%d:%d", x.depth, x.idx)
 		return
@@ -231,6 +251,11 @@ func coerce(e exec.Expr, t *types.T) (exec.Expr, error) {
 	if c, ok := e.(*exec.Const); ok {
 		if c.Value == nil {
 			return &exec.Const{Value: nil, T: t}, nil
+		}
+		if c.T.Family == types.FamUnknown && t.Family == types.FamOid && t.OID != types.Oid.OID && t.OID != types.Xid.OID {
+			// 'pg_class'::regclass needs the catalog: cast at execution
+			// (constant folding evaluates it with the session's catalog).
+			return exec.NewCast(&exec.Const{Value: c.Value, T: types.Text}, t)
 		}
 		if c.T.Family == types.FamUnknown {
 			v, err := types.ParseText(t, c.Value.(string), nil)
@@ -311,8 +336,10 @@ func rank(t *types.T) int {
 // would raise it too).
 func foldConst(ec *exec.Ctx, e exec.Expr) exec.Expr {
 	switch e.(type) {
-	case *exec.Const, *exec.ColRef, *exec.Param, *outerRef, *aggRef, *subqueryExpr:
-		return e
+	case *exec.Call, *exec.Cast, *exec.BoolOp, *exec.Not, *exec.IsNull, *exec.IsBool, *exec.Case,
+		*exec.Coalesce, *exec.InList, *exec.AnyAll, *exec.ArrayCtor:
+	default:
+		return e // leaves, and anything not known to be pure
 	}
 	folded, err := mapExprChildren(e, func(c exec.Expr) (exec.Expr, error) { return foldConst(ec, c), nil })
 	if err != nil {

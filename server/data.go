@@ -452,11 +452,11 @@ func (s *Session) prepareCopyTo(ctx context.Context, p *stmt, x *sql.Copy, forma
 		if len(x.Columns) > 0 {
 			quoted := make([]string, len(x.Columns))
 			for i, c := range x.Columns {
-				quoted[i] = quoteIdent(c)
+				quoted[i] = sqlIdent(c)
 			}
 			cols = strings.Join(quoted, ", ")
 		}
-		stmts, err := sql.Parse("SELECT " + cols + " FROM " + quoteIdent(x.Table.Name))
+		stmts, err := sql.Parse("SELECT " + cols + " FROM " + sqlIdent(x.Table.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -484,7 +484,7 @@ func (s *Session) prepareCopyTo(ctx context.Context, p *stmt, x *sql.Copy, forma
 	return p, nil
 }
 
-func quoteIdent(s string) string {
+func sqlIdent(s string) string {
 	simple := s != ""
 	for i, c := range s {
 		if !(c == '_' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {

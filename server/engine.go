@@ -433,6 +433,11 @@ func (e *engine) seedSpeed(ctx context.Context, sp *stream.Speed, src *catalog.S
 	if B != math.MinInt64 {
 		// window_end > B ⇔ window_start > B − size: events after B − size.
 		from := B - plan.Size.Microseconds()
+		if plan.Gap > 0 {
+			// A session ending after B may have begun long before it: seed
+			// a generous horizon (sessions longer than it are cut).
+			from = B - max(24*time.Hour, 100*plan.Gap).Microseconds()
+		}
 		req.Bounds = []exec.Bound{{Col: plan.EventTime, Op: exec.OpGT, Value: typesTS(from)}}
 	}
 	scan := exec.NewScan(ft, req)

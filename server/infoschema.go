@@ -40,36 +40,36 @@ func describeType(t *types.T, mod int32) colType {
 	ct.dataType = types.FormatType(t, -1)
 	switch t.OID {
 	case types.Varchar.OID, types.BPChar.OID, types.Text.OID:
-		ct.charOctet = i64(1073741824)
+		ct.charOctet = intD(1073741824)
 		if mod >= 4 && t.OID != types.Text.OID {
-			ct.charMax, ct.charOctet = i64(mod-4), i64((mod-4)*4)
+			ct.charMax, ct.charOctet = intD(mod-4), intD((mod-4)*4)
 		}
 	case types.Int2.OID:
-		ct.numPrec, ct.numRadix, ct.numScale = i64(16), i64(2), i64(0)
+		ct.numPrec, ct.numRadix, ct.numScale = intD(16), intD(2), intD(0)
 	case types.Int4.OID:
-		ct.numPrec, ct.numRadix, ct.numScale = i64(32), i64(2), i64(0)
+		ct.numPrec, ct.numRadix, ct.numScale = intD(32), intD(2), intD(0)
 	case types.Int8.OID:
-		ct.numPrec, ct.numRadix, ct.numScale = i64(64), i64(2), i64(0)
+		ct.numPrec, ct.numRadix, ct.numScale = intD(64), intD(2), intD(0)
 	case types.Float4.OID:
-		ct.numPrec, ct.numRadix = i64(24), i64(2)
+		ct.numPrec, ct.numRadix = intD(24), intD(2)
 	case types.Float8.OID:
-		ct.numPrec, ct.numRadix = i64(53), i64(2)
+		ct.numPrec, ct.numRadix = intD(53), intD(2)
 	case types.Numeric.OID:
-		ct.numRadix = i64(10)
+		ct.numRadix = intD(10)
 		if mod >= 4 {
-			ct.numPrec, ct.numScale = i64(((mod-4)>>16)&0xffff), i64((mod-4)&0xffff)
+			ct.numPrec, ct.numScale = intD(((mod-4)>>16)&0xffff), intD((mod-4)&0xffff)
 		}
 	case types.Date.OID:
-		ct.dtPrec = i64(0)
+		ct.dtPrec = intD(0)
 	case types.Time.OID, types.Timestamp.OID, types.TimestampTZ.OID:
-		ct.dtPrec = i64(6)
+		ct.dtPrec = intD(6)
 		if mod >= 0 {
-			ct.dtPrec = i64(mod)
+			ct.dtPrec = intD(mod)
 		}
 	case types.Interval.OID:
-		ct.dtPrec = i64(6)
+		ct.dtPrec = intD(6)
 		if mod >= 0 {
-			ct.dtPrec = i64(mod & 0xffff)
+			ct.dtPrec = intD(mod & 0xffff)
 		}
 	}
 	return ct
@@ -133,7 +133,7 @@ func isColumnsRows(r *relations) ([][]any, error) {
 		for _, c := range rel.cols {
 			ct := describeType(c.typ, c.typ.Mod)
 			out = append(out, []any{db, rel.schema, rel.name,
-				c.name, i64(c.num), nil,
+				c.name, intD(c.num), nil,
 				yesNo(!c.notNull), ct.dataType, ct.charMax,
 				ct.charOctet, ct.numPrec,
 				ct.numRadix, ct.numScale,
@@ -340,7 +340,7 @@ func isRoutinesRows(r *relations) ([][]any, error) {
 			"EXTERNAL", p.name, nil,
 			"INTERNAL", "GENERAL", yesNo(p.volatile == 'i'),
 			"MODIFIES", yesNo(p.strict), nil,
-			"YES", i64(0),
+			"YES", intD(0),
 			"NO", nil, "INVOKER",
 			nil, nil,
 			nil, "NO", nil,
@@ -379,7 +379,7 @@ func isParametersRows(r *relations) ([][]any, error) {
 		}
 		for i, a := range p.args {
 			ct := routineType(a)
-			out = append(out, []any{db, "pg_catalog", fmt.Sprintf("%s_%d", p.name, p.oid), i64(i + 1), "IN",
+			out = append(out, []any{db, "pg_catalog", fmt.Sprintf("%s_%d", p.name, p.oid), intD(i + 1), "IN",
 				"NO", "NO", nil,
 				ct.dataType, ct.charMax,
 				ct.charOctet, nil,

@@ -120,14 +120,14 @@ func mustCols(spec string) exec.Schema {
 	return out
 }
 
-// oid wraps a uint32 as an oid-family datum.
-func oid(v uint32) any { return types.OidD(v) }
+// oidD wraps a uint32 as an oid-family datum.
+func oidD(v uint32) any { return types.OidD(v) }
 
-// i64 wraps an int as an integer datum.
-func i64[N ~int | ~int16 | ~int32 | ~int64 | ~uint32](v N) any { return int64(v) }
+// intD wraps an integer as an integer datum.
+func intD[N ~int | ~int16 | ~int32 | ~int64 | ~uint32](v N) any { return int64(v) }
 
-// char is a "char" datum.
-func char(c byte) any { return string([]byte{c}) }
+// charD is a "char" datum.
+func charD(c byte) any { return string([]byte{c}) }
 
 // nullIfEmpty is NULL for "", else the string.
 func nullIfEmpty(s string) any {

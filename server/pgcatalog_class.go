@@ -18,7 +18,7 @@ const pgNamespaceCols = `oid oid, nspname name, nspowner oid, nspacl aclitem[]`
 func pgNamespaceRows(r *relations) ([][]any, error) {
 	var out [][]any
 	for _, n := range namespaces() {
-		out = append(out, []any{oid(n.oid), n.name, oid(n.owner), nil})
+		out = append(out, []any{oidD(n.oid), n.name, oidD(n.owner), nil})
 	}
 	return out, nil
 }
@@ -54,12 +54,12 @@ func pgClassRows(r *relations) ([][]any, error) {
 		}
 		rewrites := rel.kind == 'v'
 		out = append(out, []any{
-			oid(rel.oid), rel.name, oid(rel.nsp()), oid(0), oid(0), oid(BootstrapUserOID),
-			oid(am), oid(0), oid(0), pages, tuples, i64(0),
-			oid(0), false, rel.schema == "pg_catalog" && isSharedCatalog(rel.name), "p", char(rel.kind),
-			i64(len(rel.cols)), i64(0), rewrites, false, false,
+			oidD(rel.oid), rel.name, oidD(rel.nsp()), oidD(0), oidD(0), oidD(BootstrapUserOID),
+			oidD(am), oidD(0), oidD(0), pages, tuples, intD(0),
+			oidD(0), false, rel.schema == "pg_catalog" && isSharedCatalog(rel.name), "p", charD(rel.kind),
+			intD(len(rel.cols)), intD(0), rewrites, false, false,
 			false, false, true, "d",
-			false, oid(0), oid(0), oid(0), nil,
+			false, oidD(0), oidD(0), oidD(0), nil,
 			nil, nil,
 		})
 	}
@@ -112,11 +112,11 @@ func pgAttributeRows(r *relations) ([][]any, error) {
 				ndims = 1
 			}
 			out = append(out, []any{
-				oid(rel.oid), c.name, oid(c.typ.OID), i64(-1), i64(length),
-				i64(c.num), i64(ndims), i64(-1), i64(c.typ.Mod), byval, char(align),
-				char(storage), "", c.notNull, false, false,
-				"", "", false, true, i64(0),
-				oid(collationOf(c.typ)), nil, nil, nil, nil,
+				oidD(rel.oid), c.name, oidD(c.typ.OID), intD(-1), intD(length),
+				intD(c.num), intD(ndims), intD(-1), intD(c.typ.Mod), byval, charD(align),
+				charD(storage), "", c.notNull, false, false,
+				"", "", false, true, intD(0),
+				oidD(collationOf(c.typ)), nil, nil, nil, nil,
 			})
 		}
 	}
@@ -134,7 +134,7 @@ func pgDescriptionRows(r *relations) ([][]any, error) {
 			continue
 		}
 		if d, ok := description(r.snap, rel.oid, 0); ok {
-			out = append(out, []any{oid(rel.oid), oid(pgClassRelOID), i64(0), d})
+			out = append(out, []any{oidD(rel.oid), oidD(pgClassRelOID), intD(0), d})
 		}
 	}
 	return out, nil
@@ -200,12 +200,12 @@ func pgStatUserTablesRows(r *relations) ([][]any, error) {
 		}
 		n := r.sourceRows(rel.src)
 		out = append(out, []any{
-			oid(rel.oid), rel.schema, rel.name, i64(0), i64(0),
-			nil, nil, n, i64(0), i64(0),
-			i64(0), n, i64(0), i64(0),
+			oidD(rel.oid), rel.schema, rel.name, intD(0), intD(0),
+			nil, nil, n, intD(0), intD(0),
+			intD(0), n, intD(0), intD(0),
 			n, nil, nil,
-			nil, nil, i64(0), i64(0),
-			i64(0), i64(0),
+			nil, nil, intD(0), intD(0),
+			intD(0), intD(0),
 		})
 	}
 	return out, nil
@@ -219,7 +219,7 @@ func pgStatioUserTablesRows(r *relations) ([][]any, error) {
 	var out [][]any
 	for _, rel := range r.pgRels() {
 		if rel.src != nil {
-			out = append(out, []any{oid(rel.oid), rel.schema, rel.name, i64(0), i64(0), nil, nil, nil, nil, nil, nil})
+			out = append(out, []any{oidD(rel.oid), rel.schema, rel.name, intD(0), intD(0), nil, nil, nil, nil, nil, nil})
 		}
 	}
 	return out, nil

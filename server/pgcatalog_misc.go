@@ -28,9 +28,9 @@ const pgDatabaseCols = `oid oid, datname name, datdba oid, encoding int4, datloc
 // pgDatabaseRows is the one database, named as the session connected.
 func pgDatabaseRows(r *relations) ([][]any, error) {
 	return [][]any{{
-		oid(pgDatabaseOID), r.sess.database, oid(BootstrapUserOID), i64(6), "c",
-		false, true, i64(-1), oid(0), oid(1),
-		oid(defaultTablespaceOID), "C", "C", nil, nil,
+		oidD(pgDatabaseOID), r.sess.database, oidD(BootstrapUserOID), intD(6), "c",
+		false, true, intD(-1), oidD(0), oidD(1),
+		oidD(defaultTablespaceOID), "C", "C", nil, nil,
 		nil,
 	}}, nil
 }
@@ -107,7 +107,7 @@ const pgAuthidCols = `oid oid, rolname name, rolsuper bool, rolinherit bool, rol
 func pgAuthidRows(r *relations) ([][]any, error) {
 	var out [][]any
 	for _, ro := range r.roles() {
-		out = append(out, []any{oid(ro.oid), ro.name, ro.login, true, ro.login, ro.login, ro.login, false, ro.login, i64(-1), nil, nil})
+		out = append(out, []any{oidD(ro.oid), ro.name, ro.login, true, ro.login, ro.login, ro.login, false, ro.login, intD(-1), nil, nil})
 	}
 	return out, nil
 }
@@ -119,7 +119,7 @@ const pgRolesCols = `rolname name, rolsuper bool, rolinherit bool, rolcreaterole
 func pgRolesRows(r *relations) ([][]any, error) {
 	var out [][]any
 	for _, ro := range r.roles() {
-		out = append(out, []any{ro.name, ro.login, true, ro.login, ro.login, ro.login, false, i64(-1), "********", nil, ro.login, nil, oid(ro.oid)})
+		out = append(out, []any{ro.name, ro.login, true, ro.login, ro.login, ro.login, false, intD(-1), "********", nil, ro.login, nil, oidD(ro.oid)})
 	}
 	return out, nil
 }
@@ -131,7 +131,7 @@ func pgUserRows(r *relations) ([][]any, error) {
 	var out [][]any
 	for _, ro := range r.roles() {
 		if ro.login {
-			out = append(out, []any{ro.name, oid(ro.oid), true, true, false, true, "********", nil, nil})
+			out = append(out, []any{ro.name, oidD(ro.oid), true, true, false, true, "********", nil, nil})
 		}
 	}
 	return out, nil
@@ -220,15 +220,15 @@ func pgStatActivityRows(r *relations) ([][]any, error) {
 			v, _ := s.Setting("application_name")
 			app = v
 		}
-		var addr, port any = nil, i64(-1)
+		var addr, port any = nil, intD(-1)
 		if host, p, err := net.SplitHostPort(s.remote); err == nil {
 			addr = host
 			if n, err := strconv.Atoi(p); err == nil {
-				port = i64(n)
+				port = intD(n)
 			}
 		}
 		out = append(out, []any{
-			oid(pgDatabaseOID), s.database, i64(s.pid), nil, oid(roleOID(s.user)),
+			oidD(pgDatabaseOID), s.database, intD(s.pid), nil, oidD(roleOID(s.user)),
 			s.user, app, addr, nil, port,
 			ts(backendStart), nil, ts(start),
 			ts(start), nil, nil, nullIfEmpty(state), nil,
@@ -254,9 +254,9 @@ func pgPreparedStatementsRows(r *relations) ([][]any, error) {
 		p := r.sess.prepared[n]
 		params := make([]any, len(p.params))
 		for i, t := range p.params {
-			params[i] = oid(t.OID)
+			params[i] = oidD(t.OID)
 		}
-		out = append(out, []any{p.name, p.text, nil, params, true, i64(0), i64(0)})
+		out = append(out, []any{p.name, p.text, nil, params, true, intD(0), intD(0)})
 	}
 	return out, nil
 }
@@ -322,25 +322,25 @@ func init() {
 	regCatalog("pg_catalog", "pg_tablespace", 1213, 'r', `oid oid, spcname name, spcowner oid, spcacl aclitem[],
 		spcoptions text[]`, func(*relations) ([][]any, error) {
 		return [][]any{
-			{oid(defaultTablespaceOID), "pg_default", oid(BootstrapUserOID), nil, nil},
-			{oid(globalTablespaceOID), "pg_global", oid(BootstrapUserOID), nil, nil},
+			{oidD(defaultTablespaceOID), "pg_default", oidD(BootstrapUserOID), nil, nil},
+			{oidD(globalTablespaceOID), "pg_global", oidD(BootstrapUserOID), nil, nil},
 		}, nil
 	})
 	regCatalog("pg_catalog", "pg_collation", 3456, 'r', `oid oid, collname name, collnamespace oid,
 		collowner oid, collprovider "char", collisdeterministic bool, collencoding int4, collcollate text,
 		collctype text, colliculocale text, collversion text`, func(*relations) ([][]any, error) {
-		nsp := oid(catalog.PgCatalogNamespace)
+		nsp := oidD(catalog.PgCatalogNamespace)
 		return [][]any{
-			{oid(defaultCollationOID), "default", nsp, oid(BootstrapUserOID), "d", true, i64(-1), nil, nil, nil, nil},
-			{oid(cCollationOID), "C", nsp, oid(BootstrapUserOID), "c", true, i64(-1), "C", "C", nil, nil},
-			{oid(posixCollationOID), "POSIX", nsp, oid(BootstrapUserOID), "c", true, i64(-1), "POSIX", "POSIX", nil, nil},
+			{oidD(defaultCollationOID), "default", nsp, oidD(BootstrapUserOID), "d", true, intD(-1), nil, nil, nil, nil},
+			{oidD(cCollationOID), "C", nsp, oidD(BootstrapUserOID), "c", true, intD(-1), "C", "C", nil, nil},
+			{oidD(posixCollationOID), "POSIX", nsp, oidD(BootstrapUserOID), "c", true, intD(-1), "POSIX", "POSIX", nil, nil},
 		}, nil
 	})
 	regCatalog("pg_catalog", "pg_am", 2601, 'r', `oid oid, amname name, amhandler regproc, amtype "char"`,
 		func(*relations) ([][]any, error) {
 			return [][]any{
-				{oid(heapAmOID), "heap", oid(3), "t"},
-				{oid(btreeAmOID), "btree", oid(330), "i"},
+				{oidD(heapAmOID), "heap", oidD(3), "t"},
+				{oidD(btreeAmOID), "btree", oidD(330), "i"},
 			}, nil
 		})
 

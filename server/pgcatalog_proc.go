@@ -220,7 +220,7 @@ func buildProcs() *procIndex {
 			for i, a := range f.Args {
 				args[i] = sigOID(a)
 			}
-			ret := sigOID(resultType(f))
+			ret := sigOID(procResultType(f))
 			switch {
 			case isOperatorName(name) && len(f.Args) >= 1 && len(f.Args) <= 2:
 				op := pgOperatorRow{name: name, kind: 'b', result: ret}
@@ -301,10 +301,10 @@ func buildProcs() *procIndex {
 	return idx
 }
 
-// resultType returns an overload's declared result type; polymorphic
+// procResultType returns an overload's declared result type; polymorphic
 // overloads (RetFn) are asked with their declared parameters, and show
 // as anyelement when that does not give a concrete type.
-func resultType(f *exec.Func) (t *types.T) {
+func procResultType(f *exec.Func) (t *types.T) {
 	if f.RetFn == nil {
 		return f.Ret
 	}
@@ -407,11 +407,11 @@ func linkOperators(ops []pgOperatorRow) {
 	}
 }
 
-// oidVector renders OIDs as an oidvector datum.
-func oidVector(oids []uint32) []any {
+// oidVectorD renders OIDs as an oidvector datum.
+func oidVectorD(oids []uint32) []any {
 	out := make([]any, len(oids))
 	for i, o := range oids {
-		out[i] = oid(o)
+		out[i] = oidD(o)
 	}
 	return out
 }
@@ -441,10 +441,10 @@ func pgProcRows(r *relations) ([][]any, error) {
 			src = "aggregate_dummy"
 		}
 		out = append(out, []any{
-			oid(p.oid), p.name, oid(catalog.PgCatalogNamespace), oid(BootstrapUserOID), oid(p.lang), 1.0,
-			0.0, oid(p.variadic), oid(0), char(p.kind), false, false,
-			p.strict, false, char(p.volatile), "s", i64(len(p.args)),
-			i64(0), oid(p.ret), oidVector(p.args), nil, modes,
+			oidD(p.oid), p.name, oidD(catalog.PgCatalogNamespace), oidD(BootstrapUserOID), oidD(p.lang), 1.0,
+			0.0, oidD(p.variadic), oidD(0), charD(p.kind), false, false,
+			p.strict, false, charD(p.volatile), "s", intD(len(p.args)),
+			intD(0), oidD(p.ret), oidVectorD(p.args), nil, modes,
 			nil, nil, nil, src, nil,
 			nil, nil, nil,
 		})
@@ -477,11 +477,11 @@ func pgAggregateRows(r *relations) ([][]any, error) {
 			}
 		}
 		out = append(out, []any{
-			oid(p.oid), char(p.aggKind), i64(p.aggDirect), oid(0),
-			oid(0), oid(0), oid(0), oid(0),
-			oid(0), oid(0), oid(0), false,
-			false, "r", "r", oid(sortOp),
-			oid(internalOID), i64(0), oid(0), i64(0), nil,
+			oidD(p.oid), charD(p.aggKind), intD(p.aggDirect), oidD(0),
+			oidD(0), oidD(0), oidD(0), oidD(0),
+			oidD(0), oidD(0), oidD(0), false,
+			false, "r", "r", oidD(sortOp),
+			oidD(internalOID), intD(0), oidD(0), intD(0), nil,
 			nil,
 		})
 	}
@@ -500,9 +500,9 @@ func pgOperatorRows(r *relations) ([][]any, error) {
 	for _, o := range ops {
 		eq := o.name == "=" && o.left == o.right
 		out = append(out, []any{
-			oid(o.oid), o.name, oid(catalog.PgCatalogNamespace), oid(BootstrapUserOID), char(o.kind),
-			eq, eq, oid(o.left), oid(o.right), oid(o.result), oid(o.com),
-			oid(o.negate), oid(0), oid(0), oid(0),
+			oidD(o.oid), o.name, oidD(catalog.PgCatalogNamespace), oidD(BootstrapUserOID), charD(o.kind),
+			eq, eq, oidD(o.left), oidD(o.right), oidD(o.result), oidD(o.com),
+			oidD(o.negate), oidD(0), oidD(0), oidD(0),
 		})
 	}
 	return out, nil
@@ -513,9 +513,9 @@ const pgLanguageCols = `oid oid, lanname name, lanowner oid, lanispl bool, lanpl
 
 func pgLanguageRows(r *relations) ([][]any, error) {
 	return [][]any{
-		{oid(internalLanguageOID), "internal", oid(BootstrapUserOID), false, false, oid(0), oid(0), oid(2246), nil},
-		{oid(cLanguageOID), "c", oid(BootstrapUserOID), false, false, oid(0), oid(0), oid(2247), nil},
-		{oid(sqlLanguageOID), "sql", oid(BootstrapUserOID), false, true, oid(0), oid(0), oid(2248), nil},
+		{oidD(internalLanguageOID), "internal", oidD(BootstrapUserOID), false, false, oidD(0), oidD(0), oidD(2246), nil},
+		{oidD(cLanguageOID), "c", oidD(BootstrapUserOID), false, false, oidD(0), oidD(0), oidD(2247), nil},
+		{oidD(sqlLanguageOID), "sql", oidD(BootstrapUserOID), false, true, oidD(0), oidD(0), oidD(2248), nil},
 	}, nil
 }
 

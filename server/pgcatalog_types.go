@@ -316,12 +316,12 @@ func pgTypeRows(r *relations) ([][]any, error) {
 	out := make([][]any, 0, len(all))
 	for _, t := range all {
 		out = append(out, []any{
-			oid(t.oid), t.name, oid(catalog.PgCatalogNamespace), oid(BootstrapUserOID), i64(t.length), t.byval,
-			char(t.typtype), char(t.category), t.preferred, true, ",",
-			oid(0), oid(t.subscript.oid), oid(t.elem), oid(t.array), oid(t.io.in.oid), oid(t.io.out.oid),
-			oid(t.io.recv.oid), oid(t.io.send.oid), oid(t.io.modin.oid), oid(t.io.modout.oid), oid(t.analyze.oid),
-			char(t.align), char(t.storage), false, oid(0), i64(-1), i64(0),
-			oid(t.collation), nil, nil, nil,
+			oidD(t.oid), t.name, oidD(catalog.PgCatalogNamespace), oidD(BootstrapUserOID), intD(t.length), t.byval,
+			charD(t.typtype), charD(t.category), t.preferred, true, ",",
+			oidD(0), oidD(t.subscript.oid), oidD(t.elem), oidD(t.array), oidD(t.io.in.oid), oidD(t.io.out.oid),
+			oidD(t.io.recv.oid), oidD(t.io.send.oid), oidD(t.io.modin.oid), oidD(t.io.modout.oid), oidD(t.analyze.oid),
+			charD(t.align), charD(t.storage), false, oidD(0), intD(-1), intD(0),
+			oidD(t.collation), nil, nil, nil,
 		})
 	}
 	return out, nil

@@ -225,7 +225,7 @@ func init() {
 	})
 	registerSystemTable("pg_catalog", "lambda_views", 16002, exec.Schema{
 		{Name: "name", Type: types.Text}, {Name: "source", Type: types.Text}, {Name: "kind", Type: types.Text},
-		{Name: "window", Type: types.Text}, {Name: "batch_interval", Type: types.Interval},
+		{Name: "window_spec", Type: types.Text}, {Name: "batch_interval", Type: types.Interval},
 		{Name: "batch_watermark", Type: types.TimestampTZ}, {Name: "freshness", Type: types.Interval},
 		{Name: "stream_watermark", Type: types.TimestampTZ}, {Name: "speed_windows", Type: types.Int8},
 		{Name: "speed_state_bytes", Type: types.Int8}, {Name: "late_events", Type: types.Int8},

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"math"
+	"time"
 
 	"lambdasql/sql/sqlstate"
 	"lambdasql/sql/types"
@@ -29,6 +30,9 @@ const (
 // ±292,000 years of 1970 (the decoder rejects anything else before calling
 // it); out-of-range values saturate.
 func EventTimeFromNumber(f float64) types.TimestampD {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<62 {
+		return eventTimeFromInt(int64(f)) // exact: no float rounding when scaling
+	}
 	a := math.Abs(f)
 	var us float64
 	switch {
@@ -100,7 +104,7 @@ func ParseEventTimeString(s string) (types.TimestampD, error) {
 
 // parseTimestampSlow handles the forms parseTimestampFast does not.
 func parseTimestampSlow(s string) (types.TimestampD, error) {
-	ts, err := types.ParseTimestamp(s, nil, true)
+	ts, err := types.ParseTimestamp(s, time.UTC, true)
 	if err != nil {
 		return 0, err
 	}

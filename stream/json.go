@@ -124,6 +124,10 @@ type pathNode struct {
 	key      string
 	col      int // column read from this key, -1 when it is only a step
 	children []pathNode
+	// hint is the child after the last one matched: producers write keys
+	// in a fixed order, usually the schema's, so the scan for the next key
+	// tends to succeed on its first comparison.
+	hint int
 }
 
 // NewJSONDecoder returns a decoder for rows of schema. notNull (nil or one
@@ -366,10 +370,18 @@ func (d *JSONDecoder) finish(rows int) arrow.Record {
 // Object.Visit: one pass over each object, no map per event.
 func (d *JSONDecoder) visit(key []byte, v *fastjson.Value) {
 	n := d.cur
-	for i := range n.children {
+	nc := len(n.children)
+	for j := range nc {
+		i := n.hint + j
+		if i >= nc {
+			i -= nc
+		}
 		c := &n.children[i]
 		if c.key != string(key) {
 			continue
+		}
+		if n.hint = i + 1; n.hint == nc {
+			n.hint = 0
 		}
 		if c.col >= 0 {
 			d.vals[c.col] = v
@@ -387,11 +399,11 @@ func (d *JSONDecoder) visit(key []byte, v *fastjson.Value) {
 // decodeRow parses one message into d.cells and returns "" or the reason
 // it is rejected.
 func (d *JSONDecoder) decodeRow(m []byte, futureLimit int64) string {
-	if len(bytes.TrimSpace(m)) == 0 {
-		return "malformed JSON: the message is empty"
-	}
 	v, err := d.parser.ParseBytes(m)
 	if err != nil {
+		if len(bytes.TrimSpace(m)) == 0 {
+			return "malformed JSON: the message is empty"
+		}
 		return "malformed JSON: " + err.Error()
 	}
 	if v.Type() != fastjson.TypeObject {
@@ -483,6 +495,10 @@ func (d *JSONDecoder) convert(c *jsonCol, cl *cell, v *fastjson.Value) string {
 			f, err := v.Float64()
 			if err != nil {
 				return d.invalid(c, v)
+			}
+			if math.IsInf(f, 0) {
+				// JSON has no infinity: the number overflowed.
+				return fmt.Sprintf("%s: value %s is out of range for type %s", c.label, snippet(v), c.t.Name)
 			}
 			cl.f = f
 		case fastjson.TypeString:
@@ -706,7 +722,7 @@ func (d *JSONDecoder) checkLength(c *jsonCol, cl *cell) string {
 		cut += size
 	}
 	if len(bytes.TrimRight(s[cut:], " ")) != 0 {
-		return fmt.Sprintf("%s: value too long for type %s", c.label, types.FormatType(c.t, c.t.Mod))
+		return fmt.Sprintf("%s: value too long for type %s(%d)", c.label, c.t.Name, c.maxChars)
 	}
 	cl.s = s[:cut]
 	return ""

@@ -86,7 +86,7 @@ func TestJSONDecodeTypes(t *testing.T) {
 		{"f8", `-0.125`, "-0.125"},
 		{"f8", `"NaN"`, "NaN"},
 		{"f8", `"Infinity"`, "Infinity"},
-		{"f8", `1e400`, "!invalid input syntax for type double precision"},
+		{"f8", `1e400`, "!value 1e400 is out of range for type double precision"},
 		{"f8", `"warm"`, `!column "f8": invalid input syntax for type double precision: JSON string "warm"`},
 		{"f8", `[]`, "!cannot hold a JSON array"},
 		{"n", `12.50`, "12.50"},
@@ -179,7 +179,7 @@ func TestJSONDecodeBatch(t *testing.T) {
 	defer d.Release()
 	msgs := []string{
 		`{"id":"a","ts":"2024-05-01T11:59:00Z","v":1,"payload":{"device":{"id":"d1","zone":"z"}},"extra":[1,2,{"v":3}]}`,
-		`{"id":"b","ts":"2024-05-01T12:00:59Z","v":2,"v":3}`,                           // last duplicate wins
+		`{"id":"b","ts":"2024-05-01T12:00:59Z","v":2,"v":3}`,                            // last duplicate wins
 		`{"id":"c","ts":"2024-05-01T12:01:01Z"}`,                                        // beyond max_future
 		`{"id":"d","ts":"2024-05-01T12:00:00Z","payload":{"device":"flat"}}`,            // path through a string
 		`{"id":"e","ts":"2024-05-01T12:00:00Z","payload":{"device":{"id":7}},"v":null}`, // a number as text
@@ -257,11 +257,11 @@ func TestJSONDecodeBatch(t *testing.T) {
 	if got := strCol(rec, 0); !slices.Equal(got, []string{"a", "b", "d", "e", "g"}) {
 		t.Fatalf("first record changed: %v", got)
 	}
-	rec3, offs3, rej3 := d.Decode([][]byte{[]byte(`{}`), []byte(`[`)}, []int64{5, 6}, nil)
+	rec3, offs3, rej3 := d.Decode([][]byte{[]byte(`{"id":"q"}`), []byte(`[`)}, []int64{5, 6}, nil)
 	if rec3 != nil || offs3 != nil || len(rej3) != 2 {
 		t.Fatalf("all-rejected batch = %v %v %v", rec3, offs3, rej3)
 	}
-	if !strings.Contains(rej3[0].Error, `event time column "ts" (`) && !strings.Contains(rej3[0].Error, `event time column "ts" is missing`) {
+	if rej3[0].Error != `event time column "ts" is missing` {
 		t.Fatalf("missing event time: %q", rej3[0].Error)
 	}
 	if rec, _, rej := d.Decode(nil, nil, nil); rec != nil || rej != nil {

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
 
 	"lambdasql/exec"
 	"lambdasql/sql/sqlstate"
@@ -54,6 +56,7 @@ type Speed struct {
 
 	mu      sync.Mutex
 	state   *exec.KeyedState
+	rowsBuf []arrow.Record // session windows: the Pre rows of open sessions
 	pos     []int64
 	clocks  []exec.PartitionClock
 	wm      int64
@@ -143,6 +146,10 @@ func (s *Speed) Seed(rec arrow.Record) error {
 	pre, err := s.cfg.Plan.RunPre(exec.NewCtx(), rec)
 	if err != nil || pre == nil {
 		return err
+	}
+	if s.cfg.Plan.Gap > 0 {
+		s.rowsBuf = append(s.rowsBuf, pre)
+		return nil
 	}
 	defer pre.Release()
 	return s.state.Update(pre, s.cfg.Plan.Keys)
@@ -290,9 +297,10 @@ func (s *Speed) process(e *Entry) error {
 		if s.hasWM {
 			we := pre.Column(plan.Keys[1])
 			wev := we.(*array.Timestamp).TimestampValues()
+			gap := plan.Gap.Microseconds() // session windows: the row's own session would end at t + gap
 			var keep []int
 			for i, v := range wev {
-				if int64(v) > s.wm {
+				if int64(v)+gap > s.wm {
 					keep = append(keep, i)
 				}
 			}
@@ -313,7 +321,10 @@ func (s *Speed) process(e *Entry) error {
 				}
 			}
 		}
-		if pre != nil {
+		if pre != nil && plan.Gap > 0 {
+			s.rows += pre.NumRows()
+			s.rowsBuf = append(s.rowsBuf, pre)
+		} else if pre != nil {
 			err = s.state.Update(pre, plan.Keys)
 			s.rows += pre.NumRows()
 			pre.Release()
@@ -402,7 +413,16 @@ func (s *Speed) Snapshot(B int64, hasB bool) ([]arrow.Record, error) {
 	}
 	wm, hasWM := s.wm, s.hasWM
 	close := s.cfg.EmitClose
-	recs, err := s.state.Finalize(s.cfg.Plan.AggOut, func(keys []arrow.Array, g int) bool {
+	state := s.state
+	if s.cfg.Plan.Gap > 0 {
+		st, err := s.sessionState()
+		if err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		state = st
+	}
+	recs, err := state.Finalize(s.cfg.Plan.AggOut, func(keys []arrow.Array, g int) bool {
 		we := int64(keys[1].(*array.Timestamp).Value(g))
 		if hasB && we <= B {
 			return false
@@ -423,10 +443,126 @@ func (s *Speed) Snapshot(B int64, hasB bool) ([]arrow.Record, error) {
 	return out, err
 }
 
+// sessionState folds the buffered rows of a session view into keyed
+// state by session. Called with s.mu held.
+func (s *Speed) sessionState() (*exec.KeyedState, error) {
+	plan := s.cfg.Plan
+	st, err := exec.NewKeyedState(s.keyTypes(), plan.Aggs)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.rowsBuf) == 0 {
+		return st, nil
+	}
+	sched := s.rowsBuf[0].Schema()
+	schema := make(exec.Schema, sched.NumFields())
+	for i := range schema {
+		schema[i] = exec.Column{Name: sched.Field(i).Name, Type: s.preTypes()[i]}
+	}
+	rec, err := exec.AssignSessions(schema, s.rowsBuf, plan.SessionKeys(), plan.Keys[0], plan.Keys[1], plan.Gap.Microseconds())
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	if rec.NumRows() > 0 {
+		if err := st.Update(rec, plan.Keys); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// preTypes are the types of the Pre output columns.
+func (s *Speed) preTypes() []*types.T {
+	pre := s.cfg.Plan.Pre
+	out := pre[len(pre)-1].Schema()
+	ts := make([]*types.T, len(out))
+	for i, c := range out {
+		ts[i] = c.Type
+	}
+	return ts
+}
+
+// pruneSessions keeps the buffered rows of sessions ending after B.
+// Called with s.mu held.
+func (s *Speed) pruneSessions(B int64) int {
+	plan := s.cfg.Plan
+	if len(s.rowsBuf) == 0 {
+		return 0
+	}
+	sched := s.rowsBuf[0].Schema()
+	schema := make(exec.Schema, sched.NumFields())
+	for i := range schema {
+		schema[i] = exec.Column{Name: sched.Field(i).Name, Type: s.preTypes()[i]}
+	}
+	ends, err := exec.SessionEnds(schema, s.rowsBuf, plan.SessionKeys(), plan.Keys[0], plan.Gap.Microseconds())
+	if err != nil {
+		s.log.Error("speed prune failed", "view", s.cfg.View, "err", err)
+		return 0
+	}
+	var keep []int
+	for i, e := range ends {
+		if e > B {
+			keep = append(keep, i)
+		}
+	}
+	dropped := len(ends) - len(keep)
+	if dropped == 0 {
+		return 0
+	}
+	all := make([]arrow.Record, 0, len(s.rowsBuf))
+	all = append(all, s.rowsBuf...)
+	var kept arrow.Record
+	if len(keep) > 0 {
+		cat := concatAll(schema, all)
+		kept = exec.TakeRecord(cat, keep)
+		cat.Release()
+	}
+	for _, r := range s.rowsBuf {
+		r.Release()
+	}
+	s.rowsBuf = nil
+	if kept != nil {
+		s.rowsBuf = append(s.rowsBuf, kept)
+	}
+	return dropped
+}
+
+func concatAll(schema exec.Schema, recs []arrow.Record) arrow.Record {
+	if len(recs) == 1 {
+		recs[0].Retain()
+		return recs[0]
+	}
+	cols := make([]arrow.Array, len(schema))
+	var n int64
+	for _, r := range recs {
+		n += r.NumRows()
+	}
+	for c := range schema {
+		parts := make([]arrow.Array, len(recs))
+		for i, r := range recs {
+			parts[i] = r.Column(c)
+		}
+		a, err := array.Concatenate(parts, exec.Alloc)
+		if err != nil {
+			panic("BUG: concatenating speed rows: " + err.Error())
+		}
+		cols[c] = a
+	}
+	out := array.NewRecord(recs[0].Schema(), cols, n)
+	for _, c := range cols {
+		c.Release()
+	}
+	return out
+}
+
 // Prune drops the windows ending at or below B.
 func (s *Speed) Prune(B int64) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cfg.Plan.Gap > 0 {
+		return s.pruneSessions(B)
+	}
 	n, err := s.state.Prune(func(keys []arrow.Array, g int) bool {
 		return int64(keys[1].(*array.Timestamp).Value(g)) <= B
 	})
@@ -472,6 +608,9 @@ func (s *Speed) SaveCheckpoint() error {
 	w.Write(n[:])
 	w.Write(hdr)
 	err = s.state.Save(w)
+	if err == nil {
+		err = saveRows(w, s.rowsBuf)
+	}
 	s.mu.Unlock()
 	if err == nil {
 		err = w.Flush()
@@ -533,7 +672,12 @@ func (s *Speed) loadCheckpoint() (bool, error) {
 	if err := st.Load(r); err != nil {
 		return false, err
 	}
+	rows, err := loadRows(r)
+	if err != nil {
+		return false, err
+	}
 	s.state = st
+	s.rowsBuf = rows
 	s.pos, s.clocks = h.Pos, h.Clocks
 	s.wm, s.hasWM = h.WM, h.HasWM
 	s.rows, s.late, s.ooo = h.Rows, h.Late, h.OOO
@@ -547,3 +691,60 @@ func (s *Speed) Explain() string {
 }
 
 var _ = math.MaxInt64
+
+// saveRows writes buffered rows (session views) as a length-prefixed Arrow
+// IPC stream; none is a zero length.
+func saveRows(w io.Writer, recs []arrow.Record) error {
+	var buf bytes.Buffer
+	if len(recs) > 0 {
+		iw := ipc.NewWriter(&buf, ipc.WithSchema(recs[0].Schema()))
+		for _, r := range recs {
+			if err := iw.Write(r); err != nil {
+				return err
+			}
+		}
+		if err := iw.Close(); err != nil {
+			return err
+		}
+	}
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(buf.Len()))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func loadRows(r io.Reader) ([]arrow.Record, error) {
+	var n [8]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil // checkpoints of views without buffered rows
+		}
+		return nil, err
+	}
+	size := binary.LittleEndian.Uint64(n[:])
+	if size == 0 {
+		return nil, nil
+	}
+	if size > 1<<34 {
+		return nil, fmt.Errorf("checkpoint rows are corrupt")
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	ir, err := ipc.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer ir.Release()
+	var out []arrow.Record
+	for ir.Next() {
+		rec := ir.Record()
+		rec.Retain()
+		out = append(out, rec)
+	}
+	return out, ir.Err()
+}

@@ -1,13 +1,58 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"os"
 
 	"lambdasql/server"
 )
 
-// startDemo creates the demo source and views on first start and runs the
-// telemetry generator.
+// startDemo creates the demo source and views on first start, runs the
+// telemetry generator and tells the user how to look at it.
 func startDemo(srv *server.Server, o options, log *slog.Logger) error {
-	return server.StartDemo(srv, server.DemoConfig{Rate: o.demoRate, Devices: o.demoDevices, Backfill: o.demoBackfill})
+	log.Info("starting the demo", "events_per_sec", o.demoRate, "devices", o.demoDevices, "backfill", o.demoBackfill)
+	if err := server.StartDemo(srv, server.DemoConfig{Rate: o.demoRate, Devices: o.demoDevices, Backfill: o.demoBackfill}); err != nil {
+		return err
+	}
+	printDemoHelp(os.Stdout, srv.Addr(), srv.HTTPAddr())
+	return nil
+}
+
+// printDemoHelp prints how to connect and what to try.
+func printDemoHelp(w io.Writer, pgAddr, httpAddr string) {
+	host, port, err := net.SplitHostPort(pgAddr)
+	if err != nil {
+		host, port = "127.0.0.1", "5433"
+	}
+	fmt.Fprintf(w, `
+lambdasql demo is running: IoT telemetry flows into the source "telemetry",
+and the lambda views device_metrics (1m windows), device_hourly (1h) and
+user_activity (10m) serve batch history up to B and the speed layer after it.
+
+Connect:
+  psql -h %s -p %s -U lambdasql
+`, host, port)
+	if httpAddr != "" {
+		fmt.Fprintf(w, `
+Status page:  http://%[1]s/
+Metrics:      http://%[1]s/metrics   (Grafana dashboard: http://%[1]s/grafana/dashboard.json)
+`, httpAddr)
+	}
+	fmt.Fprint(w, `
+Try:
+  -- the newest windows of one device, and which layer serves each
+  SELECT window_start, event_count, round(avg_temperature::numeric, 2) AS avg_temp, _layer
+  FROM device_metrics WHERE device_id = 'device-00042' ORDER BY window_start DESC LIMIT 10;
+
+  -- batch watermark B, freshness and speed-layer state of every view
+  SELECT name, batch_watermark, freshness, speed_windows, late_events FROM lambda_views;
+
+  -- malformed events, kept with the reason they were rejected
+  SELECT received_at, error, payload FROM lambda_rejected ORDER BY received_at DESC LIMIT 5;
+
+Press Ctrl-C to stop; the data directory keeps everything for the next start.
+`)
 }

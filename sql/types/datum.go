@@ -99,7 +99,7 @@ func ParseText(t *T, s string, loc *time.Location) (any, error) {
 		}
 		return d, nil
 	case FamString, FamUnknown, FamJSON, FamRecord:
-		if (t == BPChar || t == Varchar) && t.Mod >= 4 {
+		if (t.OID == BPChar.OID || t.OID == Varchar.OID) && t.Mod >= 4 {
 			n := int(t.Mod - 4)
 			if r := []rune(s); len(r) > n {
 				if strings.TrimRight(string(r[n:]), " ") != "" {

@@ -228,7 +228,7 @@ func ByName(name string) (*T, bool) {
 	if mod >= 0 {
 		switch t.Family {
 		case FamString:
-			if t == BPChar || t == Varchar {
+			if t.OID == BPChar.OID || t.OID == Varchar.OID {
 				c := *t
 				c.Mod = mod + 4 // VARHDRSZ, as atttypmod stores it
 				t = &c
@@ -283,9 +283,9 @@ func FormatType(t *T, mod int32) string {
 		return FormatType(t.Elem, mod) + "[]"
 	}
 	switch {
-	case t == Varchar && mod >= 4:
+	case t.OID == Varchar.OID && mod >= 4:
 		return fmt.Sprintf("character varying(%d)", mod-4)
-	case t == BPChar && mod >= 4:
+	case t.OID == BPChar.OID && mod >= 4:
 		return fmt.Sprintf("character(%d)", mod-4)
 	case t.Family == FamNumeric && mod >= 4:
 		m := mod - 4

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -172,9 +171,8 @@ func connect(t *testing.T, dsn string, params map[string]string) *pgx.Conn {
 }
 
 // runPostgres runs the "# postgres: yes" files against the reference
-// PostgreSQL, each in a database of its own created for the run.
+// PostgreSQL given by -pgref.
 func runPostgres(t *testing.T, paths []string) {
-	admin := connect(t, *pgref, nil)
 	for _, path := range paths {
 		f, err := ParseFile(path)
 		if err != nil {
@@ -185,32 +183,11 @@ func runPostgres(t *testing.T, paths []string) {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			db := "slt_" + f.Name
-			ctx := t.Context()
-			if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-				t.Fatal(err)
-			}
-			defer admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
-			u, err := url.Parse(*pgref)
+			fails, err := RunPostgres(t.Context(), *pgref, f, *rewrite)
 			if err != nil {
 				t.Fatal(err)
 			}
-			u.Path = "/" + db
-			// lambdasql's sessions start in UTC; make the reference agree.
-			conn := connect(t, u.String(), map[string]string{"TimeZone": "UTC"})
-			r := &Runner{Conn: conn, Engine: EnginePostgreSQL, Rewrite: *rewrite}
-			report(t, r.Run(ctx, f))
-			conn.Close(ctx)
-			if r.Rewrite {
-				if changed, err := r.WriteRewrites(f); err != nil {
-					t.Error(err)
-				} else if changed {
-					t.Logf("rewrote %s from PostgreSQL", f.Path)
-				}
-			}
+			report(t, fails)
 		})
 	}
 }
