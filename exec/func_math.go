@@ -436,8 +436,11 @@ func init() {
 	regFn("mod", sig(Num, Num), Num, numericArith('%'))
 	regFn("div", sig(Num, Num), Num, numeric2Kernel(numericDiv))
 	regFn("pi", nil, F8, func(*KernelCtx, []Vec, int) (Vec, error) { return Vec{Scalar: math.Pi}, nil })
-	regFn("degrees", sig(F8), F8, floatKernel(func(x float64) (float64, error) { return x * (180 / math.Pi), nil }))
-	regFn("radians", sig(F8), F8, floatKernel(func(x float64) (float64, error) { return x * (math.Pi / 180), nil }))
+	// PostgreSQL divides and multiplies by RADIANS_PER_DEGREE, which
+	// rounds differently from multiplying by 180/π.
+	const radiansPerDegree = 0.0174532925199432957692
+	regFn("degrees", sig(F8), F8, floatKernel(func(x float64) (float64, error) { return x / radiansPerDegree, nil }))
+	regFn("radians", sig(F8), F8, floatKernel(func(x float64) (float64, error) { return x * radiansPerDegree, nil }))
 	for name, f := range map[string]floatFn{
 		"sin": ftrig(math.Sin), "cos": ftrig(math.Cos), "tan": ftrig(math.Tan),
 		"cot":  ftrig(func(x float64) float64 { return 1 / math.Tan(x) }),

@@ -20,7 +20,8 @@ type numFormat struct {
 	items      []string // tokens: "9", "0", ".", ",", "S", "MI", "PL", "SG", "PR", "EEEE", "V", "L", "TH", "th", "RN", "rn", or literal text prefixed with "'"
 	pre, post  int      // digit positions before and after the point
 	zeroStart  int      // index of the first '0' among the integer positions (-1: none)
-	fm, sign   bool     // FM seen; an explicit sign pattern seen
+	fm, sign   bool     // FM seen; a sign pattern written at its own position seen
+	plusSign   bool     // S before the digits: the sign is anchored to the number, '+' or '-'
 	multiplier int      // digits after V
 	eeee, rn   bool
 	pr         bool
@@ -78,10 +79,19 @@ func parseNumFormat(f string) (*numFormat, error) {
 			tok = "."
 		case "G":
 			tok = ","
-		case "S", "MI", "SG":
+		case "S":
+			if nf.pre == 0 && !afterPoint {
+				// Anchored to the number: printed just before its first
+				// character instead of here.
+				nf.plusSign = true
+				tok = ""
+			} else {
+				nf.sign = true
+			}
+		case "MI", "SG":
 			nf.sign = true
 		case "PR":
-			nf.pr, nf.sign = true, true
+			nf.pr = true
 		case "EEEE":
 			nf.eeee = true
 		case "V":
@@ -98,7 +108,9 @@ func parseNumFormat(f string) (*numFormat, error) {
 		case "B":
 			tok = "'" + raw
 		}
-		nf.items = append(nf.items, tok)
+		if tok != "" {
+			nf.items = append(nf.items, tok)
+		}
 	}
 	return nf, nil
 }
@@ -201,6 +213,9 @@ func formatNumber(v numValue, format string) (string, error) {
 			n, _ = r.Int64()
 		}
 		s := toRoman(n)
+		if neg {
+			s = strings.Repeat("#", 15)
+		}
 		for _, it := range nf.items {
 			if it == "rn" {
 				s = strings.ToLower(s)
@@ -219,6 +234,9 @@ func formatNumber(v numValue, format string) (string, error) {
 	}
 	for len(fracStr) < nf.post {
 		fracStr += "0"
+	}
+	if !v.isF && strings.Trim(intStr+fracStr, "0") == "" {
+		neg = false // a numeric rounding to zero prints without a minus (a float keeps printf's "-0")
 	}
 	overflow := v.nan || len(intStr) > nf.pre
 	zeroInt := intStr == "0"
@@ -252,7 +270,7 @@ func formatNumber(v numValue, format string) (string, error) {
 	}
 	// Trailing fraction digits that FM drops: 9 positions holding zeros.
 	fracKeep := nf.post
-	if nf.fm {
+	if nf.fm && !overflow {
 		// positions written with '0' are kept
 		last0 := -1
 		pos := 0
@@ -282,8 +300,12 @@ func formatNumber(v numValue, format string) (string, error) {
 		}
 		signWritten = true
 		switch {
+		case nf.pr && neg:
+			b.WriteByte('<')
 		case neg:
 			b.WriteByte('-')
+		case nf.plusSign:
+			b.WriteByte('+')
 		case !nf.fm:
 			b.WriteByte(' ')
 		}
@@ -351,13 +373,18 @@ func formatNumber(v numValue, format string) (string, error) {
 				b.WriteByte(' ')
 			}
 		case "PR":
+			if neg {
+				b.WriteByte('>')
+			} else if !nf.fm {
+				b.WriteByte(' ')
+			}
 		case "EEEE":
 			b.WriteString(expStr)
 		case "L":
 			b.WriteByte(' ')
 		case "V":
 		case "TH", "th":
-			if !neg {
+			if !neg && !overflow {
 				n, _ := strconv.ParseInt(intStr, 10, 64)
 				b.WriteString(ordinal(n, it == "TH"))
 			}
@@ -374,16 +401,6 @@ func formatNumber(v numValue, format string) (string, error) {
 		b.WriteString("-" + s)
 	}
 	out := b.String()
-	if nf.pr {
-		if neg {
-			out = "<" + strings.TrimLeft(out, " ") + ">"
-			if !nf.fm {
-				out = strings.Repeat(" ", max(len(b.String())-len(strings.TrimLeft(b.String(), " "))-1, 0)) + out
-			}
-		} else if !nf.fm {
-			out = " " + out + " "
-		}
-	}
 	return out, nil
 }
 

@@ -139,7 +139,7 @@ type HealthProblem struct {
 
 // startGrace is how long a new source or view may show as stopped (its
 // creation is still starting it) before /healthz counts it as a problem.
-const startGrace = time.Minute
+var startGrace = time.Minute
 
 // Health checks that the catalog answers and that no source or view
 // reports an error. It returns the problems found (none: healthy).

@@ -6,6 +6,7 @@ import (
 	"lambdasql/planner"
 	"lambdasql/sql"
 	"lambdasql/sql/sqlstate"
+	"lambdasql/sql/types"
 )
 
 // The planner parses view definitions and table-function calls through
@@ -35,4 +36,24 @@ func init() {
 		}
 		return &ast.FuncCallExpr{FnName: ast.NewCIStr(fn), Args: args}, nil
 	}
+}
+
+// regNamer renders reg* values (regclass, regtype, regproc, regnamespace)
+// by name, as PostgreSQL's output functions do.
+func (s *Server) regNamer(typeOID, oid uint32) (string, bool) {
+	ci := s.catalogInfo()
+	switch typeOID {
+	case types.RegClass.OID:
+		return ci.RelationName(oid)
+	case types.RegType.OID:
+		return ci.TypeName(oid)
+	case types.RegProc.OID, types.RegProcedure.OID:
+		if oid == 0 {
+			return "-", true
+		}
+		return ci.ProcName(oid)
+	case types.RegNamespace.OID:
+		return ci.NamespaceName(oid)
+	}
+	return "", false
 }

@@ -145,7 +145,7 @@ func TestPsqlCatalogQueries(t *testing.T) {
 		}
 	})
 	catClientQuery(t, conn, true, `\l`, psqlListDatabases, func(t *testing.T, rows [][]string) {
-		want := "lambdasql | lambdasql | UTF8 | C | C | NULL | libc | \n"
+		want := "lambdasql | lambdasql | UTF8 | C | C | NULL | libc | NULL\n"
 		if got := catFormatRows(rows); got != want {
 			t.Errorf("got:\n%swant:\n%s", got, want)
 		}

@@ -111,6 +111,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.wire = ws
+	wire.RegNamer = s.regNamer
 	addr := s.cfg.Listen
 	if addr == "" {
 		addr = "127.0.0.1:5433"

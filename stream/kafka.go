@@ -95,8 +95,8 @@ const (
 	kafkaIOTimeout         = 10 * time.Second
 	kafkaBackoffMin        = 100 * time.Millisecond
 	kafkaBackoffMax        = 10 * time.Second
-	kafkaMaxWait           = 250 * time.Millisecond // a fetch's long poll; also how long a new cursor may wait behind it
-	kafkaMaxCursors        = 4                      // idle cursors kept per partition
+	kafkaMaxWait           = 250 * time.Millisecond // a fetch's long poll at the high water; bounds how long retiring a consumer takes
+	kafkaMaxCursors        = 4                      // cursors per partition before the least recently used idle one is retired
 	kafkaCursorIdle        = 2 * time.Minute        // an idle cursor is closed after this
 	kafkaNoWaitFirstRecord = 2 * time.Second        // a read without wait waits this long for data it knows exists
 	kafkaJanitorInterval   = 30 * time.Second       // how often idle cursors are swept
@@ -458,8 +458,10 @@ func (k *KafkaLog) closedError() error {
 // Offset is from and Next follows the last message; rows and rejected
 // events are in offset order, and Offsets is set whenever the rows are not
 // exactly Offset, Offset+1, … (a rejected event, or offsets Kafka skips
-// after compaction or for transaction markers). AppendedAt is the broker
-// timestamp of the last message. maxRows <= 0 means exec.BatchSize.
+// after compaction or for transaction markers). AppendedAt is the
+// timestamp of the last message (the producer's CreateTime, or the
+// broker's LogAppendTime on topics configured for it); each Rejected
+// carries its own message's. maxRows <= 0 means exec.BatchSize.
 //
 // Without wait, Read returns the messages already fetched; when it knows
 // more exist (from is below the last high water seen) it waits up to 2 s

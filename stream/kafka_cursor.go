@@ -38,7 +38,9 @@ type kafkaCursor struct {
 	dec      *JSONDecoder
 
 	mu      sync.Mutex
-	fatal   error // the consumer stopped (offset out of range)
+	fatal   error  // the consumer stopped (offset out of range)
+	lastErr error  // the last error the consumer reported
+	errs    uint64 // how many errors it reported
 	errDone chan struct{}
 
 	// scratch reused across reads
@@ -213,13 +215,17 @@ func (k *KafkaLog) outOfRange(ctx context.Context, p int, from int64) error {
 func (c *kafkaCursor) watchErrors() {
 	defer close(c.errDone)
 	for e := range c.pc.Errors() {
+		c.mu.Lock()
 		if errors.Is(e.Err, sarama.ErrOffsetOutOfRange) {
-			c.mu.Lock()
 			c.fatal = e.Err
-			c.mu.Unlock()
-			continue
+		} else {
+			c.lastErr = e.Err
+			c.errs++
 		}
-		c.k.probeSoon()
+		c.mu.Unlock()
+		if !errors.Is(e.Err, sarama.ErrOffsetOutOfRange) {
+			c.k.probeSoon()
+		}
 	}
 }
 
@@ -315,6 +321,9 @@ func (c *kafkaCursor) waitFirst(ctx context.Context, msgs <-chan *sarama.Consume
 	k.mu.Lock()
 	downCh := k.downCh
 	k.mu.Unlock()
+	c.mu.Lock()
+	errs0 := c.errs
+	c.mu.Unlock()
 	select {
 	case m, ok := <-msgs:
 		if !ok {
@@ -331,6 +340,16 @@ func (c *kafkaCursor) waitFirst(ctx context.Context, msgs <-chan *sarama.Consume
 	case <-timeout:
 		return nil, nil
 	case <-ctx.Done():
+		// If the consumer failed meanwhile, the wait ended for want of a
+		// broker (one that hangs rather than refuses takes the supervisor
+		// a dial timeout to declare down): say so.
+		c.mu.Lock()
+		errs, last := c.errs, c.lastErr
+		c.mu.Unlock()
+		if errs != errs0 {
+			return nil, sqlstate.Wrap(fmt.Errorf("kafka topic %q on %s: %w: %w (%v)", k.cfg.Topic, k.brokers, ErrUnavailable, last, ctx.Err()),
+				sqlstate.ConnectionFailure)
+		}
 		return nil, ctx.Err()
 	}
 }

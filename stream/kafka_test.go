@@ -233,6 +233,9 @@ func TestKafkaResumeAfterRestart(t *testing.T) {
 	if err := l1.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
+	if st := l1.Status(); st != "closed" {
+		t.Fatalf("status after Close = %q", st)
+	}
 	if _, err := l1.Read(context.Background(), 0, 25, 0, 10, false); sqlstate.CodeOf(err) != sqlstate.AdminShutdown {
 		t.Fatalf("read after Close: %v", err)
 	}
@@ -391,11 +394,16 @@ func TestKafkaOutage(t *testing.T) {
 	if _, err := l.Read(ctx, 1, 0, 0, 100, false); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("read of another partition during the outage: %v", err)
 	}
+	// The log keeps trying, further apart.
+	waitFor(t, 10*time.Second, "a third attempt", func() bool { return strings.Contains(l.Status(), "(attempt 3, next in ") })
 
 	// The broker comes back on the same port with the same data and more.
 	c2 := newCluster(t, kfake.Ports(port))
 	produce(t, c2.ListenAddrs(), 0, all)
 	waitFor(t, 20*time.Second, "the log to reconnect", func() bool { return l.Status() == "ok" })
+	if hw, err := l.HighWater(ctx, 0); err != nil || hw != 40 {
+		t.Fatalf("high water after the outage = %d, %v", hw, err)
+	}
 	es = readTo(t, l, 0, next, 40, 7)
 	more, _ := rowsOf(es)
 	releaseAll(es)

@@ -146,6 +146,19 @@ type colEncoder struct {
 	dict    cells       // dictionary-encoded input: the dictionary's values
 }
 
+// RegNamer renders the value of a reg* column (regclass, regtype,
+// regproc, …) as its name in text format; the server sets it. Without it,
+// or when it answers false, the number is sent. Plain oid columns are
+// always numbers.
+var RegNamer func(typeOID, oid uint32) (string, bool)
+
+func (e *colEncoder) regName(v uint32) (string, bool) {
+	if RegNamer == nil || e.typ.OID == types.Oid.OID || e.typ.OID == types.Xid.OID {
+		return "", false
+	}
+	return RegNamer(e.typ.OID, v)
+}
+
 // newEncoder returns the encoder of type t in the given format (0 text,
 // 1 binary). A binary request for a type without a binary form fails with
 // 42883 as PostgreSQL's "no binary output function available".
@@ -335,7 +348,11 @@ func (e *colEncoder) encode(c *cells, a arrow.Array, from, to int) error {
 				continue
 			}
 			s := c.open()
-			c.buf = strconv.AppendUint(c.buf, uint64(vals[i]), 10)
+			if name, ok := e.regName(vals[i]); ok {
+				c.buf = append(c.buf, name...)
+			} else {
+				c.buf = strconv.AppendUint(c.buf, uint64(vals[i]), 10)
+			}
 			c.close(s)
 		}
 	case encFloat32:
@@ -676,6 +693,20 @@ func (e *colEncoder) encodeList(c *cells, v *array.List, nl nulls, from, to int)
 			s, _ := sc.span(first)
 			_, end := sc.span(first + n - 1)
 			c.buf = append(c.buf, sc.buf[s:end]...)
+			c.close(start)
+			continue
+		}
+		if e.typ.OID == types.Int2Vector.OID || e.typ.OID == types.OidVector.OID {
+			// int2vector and oidvector print space-separated, unbraced.
+			for k := first; k < first+n; k++ {
+				if k > first {
+					c.buf = append(c.buf, ' ')
+				}
+				s, end := sc.span(k)
+				if !sc.isNull(s) {
+					c.buf = append(c.buf, sc.buf[s+4:end]...)
+				}
+			}
 			c.close(start)
 			continue
 		}

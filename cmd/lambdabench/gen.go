@@ -200,7 +200,7 @@ func writeGenFile(path string, k int, rows int64) error {
 		return err
 	}
 	alloc := memory.NewGoAllocator()
-	b := newGenBuilder(alloc)
+	b := newGenBuilder(alloc, genSchema)
 	defer b.release()
 	var buf []byte
 	for lo := int64(0); lo < n; lo += genRecordRows {
@@ -224,13 +224,15 @@ func writeGenFile(path string, k int, rows int64) error {
 	return nil
 }
 
-// genBuilder builds Arrow records of genSchema.
+// genBuilder builds Arrow records of genSchema, or of its first eight
+// columns (the telemetry source's, without event_date).
 type genBuilder struct {
-	rb *array.RecordBuilder
+	rb   *array.RecordBuilder
+	date bool
 }
 
-func newGenBuilder(alloc memory.Allocator) *genBuilder {
-	return &genBuilder{rb: array.NewRecordBuilder(alloc, genSchema.Arrow())}
+func newGenBuilder(alloc memory.Allocator, schema exec.Schema) *genBuilder {
+	return &genBuilder{rb: array.NewRecordBuilder(alloc, schema.Arrow()), date: len(schema) > 8}
 }
 
 func (g *genBuilder) reserve(n int) { g.rb.Reserve(n) }
@@ -257,7 +259,9 @@ func (g *genBuilder) append(buf []byte, ev *event) []byte {
 	} else {
 		f[7].AppendNull()
 	}
-	f[8].(*array.Date32Builder).Append(arrow.Date32(floorDiv(ev.tsMicros, 86400*1e6)))
+	if g.date {
+		f[8].(*array.Date32Builder).Append(arrow.Date32(floorDiv(ev.tsMicros, 86400*1e6)))
+	}
 	return buf
 }
 

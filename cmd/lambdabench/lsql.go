@@ -117,3 +117,17 @@ func waitFor(ctx context.Context, timeout, interval time.Duration, what string, 
 		}
 	}
 }
+
+// prepare parses and plans query in a fresh session without running it.
+func (p *inproc) prepare(ctx context.Context, query string) error {
+	sess, err := p.srv.NewSession(ctx, wire.SessionStart{User: "lambdasql", Database: "lambdasql", RemoteAddr: "127.0.0.1:0"})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	stmts, err := sess.Prepare(ctx, query, nil)
+	for _, st := range stmts {
+		st.Close()
+	}
+	return err
+}

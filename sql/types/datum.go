@@ -620,6 +620,15 @@ func AppendText(buf []byte, t *T, d any, loc *time.Location) []byte {
 		if t != nil {
 			et = t.Elem
 		}
+		if t != nil && (t.OID == Int2Vector.OID || t.OID == OidVector.OID) {
+			for i, e := range v {
+				if i > 0 {
+					buf = append(buf, ' ')
+				}
+				buf = AppendText(buf, et, e, loc)
+			}
+			return buf
+		}
 		return AppendArray(buf, et, v, loc)
 	case int:
 		return strconv.AppendInt(buf, int64(v), 10)

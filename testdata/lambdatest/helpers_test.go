@@ -164,3 +164,23 @@ func waitFor(t *testing.T, what string, deadline time.Duration, cond func() (boo
 }
 
 var verbose = os.Getenv("LAMBDATEST_VERBOSE") != ""
+
+// statusErr reads B and the stream watermark of a view (µs; nil when
+// NULL) without failing the test, for goroutines.
+func statusErr(conn *pgx.Conn, view string) (b, wm *int64, err error) {
+	ctx, cancel := qctx()
+	defer cancel()
+	var bt, wt *time.Time
+	if err := conn.QueryRow(ctx, `SELECT batch_watermark, stream_watermark FROM lambda_views WHERE name = $1`, view).Scan(&bt, &wt); err != nil {
+		return nil, nil, err
+	}
+	if bt != nil {
+		v := bt.UnixMicro()
+		b = &v
+	}
+	if wt != nil {
+		v := wt.UnixMicro()
+		wm = &v
+	}
+	return b, wm, nil
+}

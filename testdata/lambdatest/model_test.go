@@ -63,7 +63,9 @@ type windowSpec struct {
 	Size, Hop, Lateness int64
 }
 
-func tumbling(size, lateness int64) windowSpec { return windowSpec{Size: size, Hop: size, Lateness: lateness} }
+func tumbling(size, lateness int64) windowSpec {
+	return windowSpec{Size: size, Hop: size, Lateness: lateness}
+}
 
 func (w windowSpec) grid() int64 { return w.Hop }
 
@@ -645,4 +647,78 @@ func sqlFloat(f *float64) string {
 		return "NULL"
 	}
 	return strconv.FormatFloat(*f, 'g', -1, 64)
+}
+
+// eventsThrough is the number of events in the first n statements.
+func (m *model) eventsThrough(n int) int {
+	if n <= 0 {
+		return 0
+	}
+	st := m.stmts[n-1]
+	return st.First + st.N
+}
+
+// validSplit reports ("" when valid) whether rows are the answer of one
+// consistent split: the batch rows are exactly those of one published
+// batch run whose B lies in [bLo, bHi] (nil: no B seen), and the speed
+// rows exactly those of a speed layer that folded some prefix of the
+// statements — at least minStmts, at most maxStmts — above that B. It is the check of a query
+// that ran while B moved.
+func (m *model) validSplit(rows []aggRow, bLo, bHi *int64, minStmts, maxStmts int) string {
+	var batchRows, speedRows []aggRow
+	for _, r := range rows {
+		if r.Layer == "batch" {
+			batchRows = append(batchRows, r)
+		} else {
+			speedRows = append(speedRows, r)
+		}
+	}
+	cands := append([]refreshInfo{{}}, m.refreshes...)
+	var why []string
+	for _, r := range cands {
+		if !r.HasB && bLo != nil {
+			continue
+		}
+		if r.HasB && (bHi == nil || r.B > *bHi || (bLo != nil && r.B < *bLo)) {
+			continue
+		}
+		if d := diffRows(batchRows, m.expectedAt(readBatch, r, 0), true); d != "" {
+			why = append(why, fmt.Sprintf("B %s: batch rows: %s", fmtTS(r.B), d))
+			continue
+		}
+		for q := maxStmts; q >= minStmts; q-- {
+			if diffRows(speedRows, m.expectedAt(readSpeed, r, m.eventsThrough(q)), true) == "" {
+				return ""
+			}
+		}
+		why = append(why, fmt.Sprintf("B %s: the speed rows match no prefix of %d to %d statements; against all of them: %s",
+			fmtTS(r.B), minStmts, maxStmts, diffRows(speedRows, m.expectedAt(readSpeed, r, m.eventsThrough(maxStmts)), true)))
+	}
+	if len(why) == 0 {
+		return fmt.Sprintf("no published B lies between %v and %v", fmtTSp(bLo), fmtTSp(bHi))
+	}
+	return "not one consistent split:\n" + strings.Join(why, "\n")
+}
+
+func fmtTSp(p *int64) string {
+	if p == nil {
+		return "NULL"
+	}
+	return fmtTS(*p)
+}
+
+// minStmtsFor is the fewest statements the speed layer must have folded
+// to show stream watermark wm: the watermark after n statements only
+// grows with n.
+func (m *model) minStmtsFor(wm *int64) int {
+	if wm == nil {
+		return 0
+	}
+	for n := 0; n < len(m.stmts); n++ {
+		// stmts[n].WMBefore is the watermark after the first n statements.
+		if m.stmts[n].HasWM && m.stmts[n].WMBefore >= *wm {
+			return n
+		}
+	}
+	return len(m.stmts)
 }

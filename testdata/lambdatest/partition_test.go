@@ -36,6 +36,21 @@ func longScenario(t *testing.T, spec windowSpec, seed uint64) {
 	m := newModel(spec, 1)
 	g := newGenerator(seed, m, true)
 	s := newScenario(t, conn, "ev", "v", m, g)
+	if !t.Run("checkpoints", func(t *testing.T) {
+		s.t = t
+		singlePartitionCheckpoints(s)
+	}) {
+		return
+	}
+	t.Run("restarts", func(t *testing.T) {
+		s.t = t
+		restartCheckpoints(t, s, dir, srv)
+	})
+}
+
+// singlePartitionCheckpoints: before any batch run beyond creation, after
+// each REFRESH while B advances, after REFRESH … FULL.
+func singlePartitionCheckpoints(s *scenario) {
 	s.create(1, "")
 	s.check("created, no event")
 
@@ -57,7 +72,12 @@ func longScenario(t *testing.T, spec windowSpec, seed uint64) {
 	s.checkOracle("after REFRESH FULL")
 	s.insert(4, 30*second)
 	s.check("inserts after REFRESH FULL")
+}
 
+// restartCheckpoints: after a clean restart, after a crash restart, then
+// after REFRESH … FULL; srv is the running in-process server on dir.
+func restartCheckpoints(t *testing.T, s *scenario, dir string, srv *testServer) {
+	m := s.m
 	// A clean restart: Close, then Open on the same directory.
 	knownBug(t, bugLogOffsetsReset)
 	srv.close()
@@ -107,6 +127,28 @@ func partitionedScenario(t *testing.T, spec windowSpec, parts int, seed uint64) 
 	m := newModel(spec, parts)
 	g := newGenerator(seed, m, false)
 	s := newScenario(t, conn, "ev", "v", m, g)
+	t.Run("checkpoints", func(t *testing.T) {
+		s.t = t
+		partitionedCheckpoints(s, parts)
+	})
+	t.Run("restarts", func(t *testing.T) {
+		s.t = t
+		knownBug(t, bugLogOffsetsReset)
+		s.insert(3, 40*second)
+		srv.close()
+		srv = openServer(t, dir)
+		s.conn = connect(t, srv.addr())
+		m.rr = 0
+		s.check("after a clean restart")
+		s.insert(5, 40*second)
+		s.refresh(false)
+		s.check("REFRESH after the clean restart")
+		s.checkOracle("end")
+	})
+}
+
+func partitionedCheckpoints(s *scenario, parts int) {
+	m := s.m
 	s.create(parts, "")
 	s.insert(parts-1, 0) // a partition without events: no watermark, no B
 	s.refresh(false)
@@ -123,17 +165,6 @@ func partitionedScenario(t *testing.T, spec windowSpec, parts int, seed uint64) 
 	s.check("after REFRESH FULL")
 	s.checkOracle("after REFRESH FULL")
 	if m.lateEvents != 0 {
-		t.Fatalf("the generator made %d late events; the partitioned model needs none", m.lateEvents)
+		s.t.Fatalf("the generator made %d late events; the partitioned model needs none", m.lateEvents)
 	}
-	knownBug(t, bugLogOffsetsReset)
-	s.insert(3, 40*second)
-	srv.close()
-	srv = openServer(t, dir)
-	s.conn = connect(t, srv.addr())
-	m.rr = 0
-	s.check("after a clean restart")
-	s.insert(5, 40*second)
-	s.refresh(false)
-	s.check("REFRESH after the clean restart")
-	s.checkOracle("end")
 }

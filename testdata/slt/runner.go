@@ -79,7 +79,6 @@ func (r *Runner) Run(ctx context.Context, f *File) []Failure {
 		r.CaughtUpDeadline = 10 * time.Second
 	}
 	r.labels = map[string][]string{}
-	r.edits = nil
 	var fails []Failure
 	fail := func(rec *Record, expected, actual string) {
 		fails = append(fails, Failure{Path: f.Path, Line: rec.Line, Layer: r.Layer, SQL: rec.SQL, Expected: expected, Actual: actual})
@@ -179,19 +178,22 @@ func (r *Runner) Run(ctx context.Context, f *File) []Failure {
 	return fails
 }
 
-// WriteRewrites applies the edits collected by a Rewrite run to f's file.
-// It reports whether anything changed.
+// WriteRewrites applies the edits collected by Rewrite runs to f's file
+// and forgets them. Edits accumulate over several Runs of the same parsed
+// file (one per layer); when more than one run edited a record, the first
+// run's edit wins. It reports whether anything changed.
 func (r *Runner) WriteRewrites(f *File) (bool, error) {
 	if len(r.edits) == 0 {
 		return false, nil
 	}
-	edits := slices.Clone(r.edits)
-	slices.SortFunc(edits, func(a, b edit) int { return b.from - a.from })
+	edits := r.edits
+	r.edits = nil
+	slices.SortStableFunc(edits, func(a, b edit) int { return b.from - a.from })
 	lines := slices.Clone(f.lines)
 	last := -1
 	for _, e := range edits {
 		if e.from == last {
-			continue // the same record edited twice (several layers): keep one
+			continue // the same record edited by a later run: keep the first
 		}
 		last = e.from
 		lines = slices.Replace(lines, e.from, e.upTo, e.repl...)
@@ -257,6 +259,9 @@ func (r *Runner) exec(ctx context.Context, sql string) error {
 func (r *Runner) query(ctx context.Context, sql string) ([][]*string, []uint32, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.StatementTimeout)
 	defer cancel()
+	if copyToStdoutRe.MatchString(sql) {
+		return r.copyTo(ctx, sql)
+	}
 	rows, err := r.Conn.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
 		return nil, nil, err
@@ -286,6 +291,39 @@ func (r *Runner) query(ctx context.Context, sql string) ([][]*string, []uint32, 
 		oids[i] = fd.DataTypeOID
 	}
 	return out, oids, nil
+}
+
+// copyToStdoutRe matches COPY … TO STDOUT, which a query record reads
+// line by line.
+var copyToStdoutRe = regexp.MustCompile(`(?is)^\s*COPY\b.*\bTO\s+STDOUT\b`)
+
+// copyTo runs a COPY … TO STDOUT and returns its lines as rows: values are
+// split at tabs and \N is NULL (the text format; a CSV line stays one
+// value). The column count is that of the widest line.
+func (r *Runner) copyTo(ctx context.Context, sql string) ([][]*string, []uint32, error) {
+	var buf strings.Builder
+	if _, err := r.Conn.PgConn().CopyTo(ctx, &buf, sql); err != nil {
+		return nil, nil, err
+	}
+	var out [][]*string
+	width := 0
+	text := strings.TrimSuffix(buf.String(), "\n")
+	if text == "" {
+		return nil, []uint32{0}, nil
+	}
+	for _, line := range strings.Split(text, "\n") {
+		var row []*string
+		for _, v := range strings.Split(line, "\t") {
+			if v == `\N` {
+				row = append(row, nil)
+				continue
+			}
+			row = append(row, &v)
+		}
+		width = max(width, len(row))
+		out = append(out, row)
+	}
+	return out, make([]uint32, width), nil
 }
 
 // waitCaughtUp waits until a source's events have reached everything

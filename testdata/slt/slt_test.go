@@ -101,23 +101,26 @@ func runCorpus(t *testing.T, paths []string, rewrite bool) {
 			if len(layers) == 0 {
 				layers = []string{""}
 			}
-			for i, layer := range layers {
+			var edits []edit // rewrite edits, accumulated over the layers
+			for _, layer := range layers {
 				run := func(t *testing.T) {
 					conn := startServer(t)
-					r := &Runner{Conn: conn, Engine: EngineLambdaSQL, Layer: layer, Rewrite: rewrite && i == 0}
+					r := &Runner{Conn: conn, Engine: EngineLambdaSQL, Layer: layer, Rewrite: rewrite, edits: edits}
 					report(t, r.Run(t.Context(), f))
-					if r.Rewrite {
-						if changed, err := r.WriteRewrites(f); err != nil {
-							t.Error(err)
-						} else if changed {
-							t.Logf("rewrote %s", f.Path)
-						}
-					}
+					edits = r.edits
 				}
 				if layer == "" {
 					run(t)
 				} else {
 					t.Run(layer, run)
+				}
+			}
+			if rewrite {
+				r := &Runner{edits: edits}
+				if changed, err := r.WriteRewrites(f); err != nil {
+					t.Error(err)
+				} else if changed {
+					t.Logf("rewrote %s", f.Path)
 				}
 			}
 		})
