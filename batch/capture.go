@@ -55,6 +55,9 @@ type CaptureConfig struct {
 	// OnCommit is called after each manifest commit with the new marks
 	// (the server truncates the embedded log and wakes batch jobs).
 	OnCommit func(m *catalog.Manifest)
+	// Start gives the first offset of each partition when the manifest
+	// has no position for it yet (nil: 0).
+	Start []int64
 }
 
 // Capture appends a source's accepted events to the immutable master
@@ -113,6 +116,9 @@ func NewCapture(cat *catalog.Catalog, in CaptureInput, cfg CaptureConfig) (*Capt
 	for p := range c.clocks {
 		c.clocks[p] = exec.PartitionClock{MaxTime: exec.NoTime}
 	}
+	for p := 0; p < parts && p < len(cfg.Start); p++ {
+		c.pos[p] = cfg.Start[p]
+	}
 	if m != nil {
 		for p := 0; p < parts && p < len(m.Marks); p++ {
 			c.pos[p] = m.Marks[p].Offset
@@ -162,6 +168,14 @@ func (c *Capture) Status() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.status
+}
+
+// StartOffsets returns where capture began reading each partition before
+// anything was committed.
+func (c *Capture) StartOffsets() []int64 {
+	out := make([]int64, len(c.pos))
+	copy(out, c.cfg.Start)
+	return out
 }
 
 // Positions returns the next offset capture will read per partition
@@ -281,12 +295,18 @@ func (c *Capture) poll(ctx context.Context, full bool) error {
 				return err
 			}
 		}
+		deadline := time.Now().Add(30 * time.Second)
 		for rounds := 0; rounds < 1<<20; rounds++ {
 			chunks, err := c.in.Read(ctx, p, c.pos[p], 64*1024)
 			if err != nil {
 				return err
 			}
 			if len(chunks) == 0 {
+				// A flush must reach the high water; a remote log may need
+				// a moment to deliver what it acknowledged.
+				if hw >= 0 && c.pos[p] < hw && time.Now().Before(deadline) {
+					continue
+				}
 				break
 			}
 			for i := range chunks {

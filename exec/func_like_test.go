@@ -103,8 +103,6 @@ func TestLike(t *testing.T) {
 
 func TestRegex(t *testing.T) {
 	ctx := fxCtx(t, "")
-	TA := types.ArrayOf(types.Text)
-	_ = TA
 	fxRows(t, ctx, []fxCase{
 		{"~", []fxArg{ftext("abc", "abc", nil), fstr("B")}, []string{"f", "f", "NULL"}},
 		{"~*", []fxArg{ftext("abc"), fstr("B")}, []string{"t"}},

@@ -33,21 +33,21 @@ func errTooLarge() error {
 // type's output function; string, integer and float columns are read
 // without boxing.
 type textOf struct {
-	kc     *KernelCtx
-	t      *types.T
-	v      Vec
-	kind   byte // 's' string, 'i' integer, 'f' float, 'd' datum
-	sc     strCol
-	ic     intCol
-	fc     floatCol
-	const_ []byte // the rendered scalar
+	kc       *KernelCtx
+	t        *types.T
+	v        Vec
+	kind     byte // 's' string, 'i' integer, 'f' float, 'd' datum
+	sc       strCol
+	ic       intCol
+	fc       floatCol
+	rendered []byte // the rendered scalar
 }
 
 func newTextOf(kc *KernelCtx, v Vec, t *types.T) *textOf {
 	c := &textOf{kc: kc, t: t, v: v, kind: 'd'}
 	if v.Arr == nil {
 		if v.Scalar != nil {
-			c.const_ = appendDatumText(kc, nil, t, v.Scalar)
+			c.rendered = appendDatumText(kc, nil, t, v.Scalar)
 		}
 		return c
 	}
@@ -73,7 +73,7 @@ func (c *textOf) valid(i int) bool {
 // appendTo appends row i's text; the row must be valid.
 func (c *textOf) appendTo(buf []byte, i int) []byte {
 	if c.v.Arr == nil {
-		return append(buf, c.const_...)
+		return append(buf, c.rendered...)
 	}
 	switch c.kind {
 	case 's':

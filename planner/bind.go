@@ -40,6 +40,8 @@ type Binder struct {
 	depth int
 	// subqueries being bound, innermost last: each collects its outer refs
 	subs []*subCtx
+	// windows collects the window functions of the select list being bound
+	windows *windowCtx
 }
 
 type cteDef struct {

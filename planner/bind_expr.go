@@ -338,7 +338,7 @@ func (b *Binder) expr(e ast.ExprNode, sc *scope, aggOK bool) (exec.Expr, error) 
 	case *ast.RowExpr:
 		return nil, b.errAt(e, sqlstate.New(sqlstate.FeatureNotSupported, "row constructors are not supported"))
 	case *ast.WindowFuncExpr:
-		return nil, b.errAt(e, sqlstate.New(sqlstate.FeatureNotSupported, "window functions are not supported"))
+		return b.windowFunc(x, sc)
 	case *ast.VariableExpr:
 		return nil, b.errAt(e, sqlstate.New(sqlstate.SyntaxError, "syntax error at or near \"@\""))
 	case *ast.DefaultExpr:

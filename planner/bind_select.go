@@ -44,6 +44,12 @@ type selectItem struct {
 // bindSelectBody binds the select list, GROUP BY, HAVING, DISTINCT, ORDER BY
 // and LIMIT over the FROM/WHERE plan.
 func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, []string, error) {
+	// Window functions in the select list are computed over the FROM rows.
+	if hasWindowFunc(s.Fields) {
+		saved := b.windows
+		b.windows = &windowCtx{sc: sc}
+		defer func() { b.windows = saved }()
+	}
 	// Select list, with * expanded.
 	var items []selectItem
 	for _, f := range s.Fields.Fields {
@@ -152,6 +158,36 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 		}
 	}
 	node := from
+	if b.windows != nil && b.windows.sc == sc && len(b.windows.calls) > 0 {
+		if hasAgg {
+			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "window functions together with GROUP BY or aggregates are not supported")
+		}
+		var exprs []exec.Expr
+		for _, it := range items {
+			exprs = append(exprs, it.expr)
+		}
+		for _, o := range orders {
+			if o.expr != nil {
+				exprs = append(exprs, o.expr)
+			}
+		}
+		wnode, lifted, err := b.planWindows(node, b.windows, exprs)
+		if err != nil {
+			return nil, nil, err
+		}
+		node = wnode
+		k := 0
+		for i := range items {
+			items[i].expr = lifted[k]
+			k++
+		}
+		for i := range orders {
+			if orders[i].expr != nil {
+				orders[i].expr = lifted[k]
+				k++
+			}
+		}
+	}
 	if hasAgg {
 		var exprs []exec.Expr
 		for _, it := range items {
@@ -202,7 +238,7 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 		exprs[i] = it.expr
 		names[i] = it.name
 		out[i] = exec.Column{Name: it.name, Type: it.expr.Type()}
-		if cr, ok := it.expr.(*exec.ColRef); ok && !hasAgg {
+		if cr, ok := it.expr.(*exec.ColRef); ok && !hasAgg && cr.Idx < len(sc.cols) {
 			c := sc.cols[cr.Idx]
 			out[i].TableOID, out[i].Attnum = c.tableOID, c.attnum
 		}
@@ -573,6 +609,8 @@ func columnName(e ast.ExprNode) string {
 		return x.FnName.L
 	case *ast.AggregateFuncExpr:
 		return strings.ToLower(x.F)
+	case *ast.WindowFuncExpr:
+		return strings.ToLower(x.Name)
 	case *ast.CaseExpr:
 		return "case"
 	case *ast.ExistsSubqueryExpr:
@@ -596,3 +634,25 @@ func columnName(e ast.ExprNode) string {
 	}
 	return "?column?"
 }
+
+// hasWindowFunc reports whether a select list calls a window function.
+func hasWindowFunc(n ast.Node) bool {
+	v := &windowFinder{}
+	n.Accept(v)
+	return v.found
+}
+
+type windowFinder struct{ found bool }
+
+func (v *windowFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch n.(type) {
+	case *ast.WindowFuncExpr:
+		v.found = true
+		return n, true
+	case *ast.SubqueryExpr:
+		return n, true // a subquery's windows are its own
+	}
+	return n, v.found
+}
+
+func (v *windowFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }

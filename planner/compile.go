@@ -113,6 +113,12 @@ func (c *Compiler) compile(ctx context.Context, n Node) (exec.Operator, error) {
 		return &exec.Limit{Child: child, Count: x.Count, Offset: x.Offset}, nil
 	case *Join:
 		return c.join(ctx, x)
+	case *WindowNode:
+		child, err := c.Compile(ctx, x.Child)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.Window{Child: child, Calls: x.Calls, Out: x.Out}, nil
 	case *Union:
 		ins := make([]exec.Operator, len(x.Inputs))
 		for i, in := range x.Inputs {

@@ -221,6 +221,9 @@ func writeKey(sb *strings.Builder, e exec.Expr) {
 	case *outerRef:
 		fmt.Fprintf(sb, "outer:%d:%d", x.depth, x.idx)
 		return
+	case *windowRef:
+		fmt.Fprintf(sb, "window:%d", x.idx)
+		return
 	case *subqueryExpr:
 		fmt.Fprintf(sb, "sub:%p(", x)
 	default:

@@ -170,6 +170,7 @@ func (e *engine) startSource(src *catalog.Source) error {
 		IdleTimeout: durationOpt(src.Options, "idle_timeout", 0),
 		Logger:      e.srv.log,
 		OnCommit:    func(m *catalog.Manifest) { e.captured(rt, m) },
+		Start:       startOffsets(e.ctx, rt.log),
 	})
 	if err != nil {
 		return err
@@ -374,6 +375,10 @@ func (e *engine) startView(ctx context.Context, v *catalog.View, fresh bool, not
 			start = append(start, mk.Offset)
 			clocks = append(clocks, exec.PartitionClock{MaxTime: mk.MaxTime, LastAt: mk.LastAt})
 		}
+	}
+	if len(start) == 0 {
+		// Nothing committed yet: begin where capture began.
+		start = srt.capture.StartOffsets()
 	}
 	if fresh || needRun {
 		os.Remove(ckpt)

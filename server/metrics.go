@@ -146,6 +146,8 @@ func (m *metrics) start() {
 		defer m.wg.Done()
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
+		// One watcher for the server's life: the catalog keeps every
+		// channel Watch returns, and this one receives after each update.
 		watch := m.srv.cat.Watch()
 		for {
 			m.syncDrains()
@@ -158,8 +160,7 @@ func (m *metrics) start() {
 				}
 				return
 			case <-tick.C:
-			case <-watch:
-				watch = m.srv.cat.Watch()
+			case <-watch: // a view was created, replaced or dropped, or B moved
 			}
 		}
 	}()

@@ -144,9 +144,9 @@ func cmdEngine(args []string) error {
 	duck.QueryRowContext(ctx, "SELECT current_setting('threads')::VARCHAR").Scan(&duckThreads)
 	fmt.Printf("DuckDB %s, threads %s (its default)\n", duckVersion, duckThreads)
 	fmt.Println("lambdasql: in-process server, data dir", ls.dir)
-	fmt.Println(`columns: "engine" = lambdasql's wire.Session API draining Arrow records (nothing encoded) vs DuckDB`)
-	fmt.Println(`  CREATE TEMP TABLE … AS query (result materialized in DuckDB); "client" = every row fetched`)
-	fmt.Println("  and decoded into Go values: pgx over pgwire (loopback) vs DuckDB through database/sql.")
+	fmt.Println(`columns: "engine" = lambdasql's wire.Session API, Arrow records drained (nothing encoded),`)
+	fmt.Println("  vs " + duckEngineMethod + ";")
+	fmt.Println(`  "client" = every row fetched and decoded into Go values: pgx over pgwire (loopback) vs DuckDB through database/sql.`)
 
 	want := map[string]bool{}
 	for _, q := range strings.Split(*only, ",") {
@@ -317,19 +317,6 @@ func pgFetch(ctx context.Context, conn *pgx.Conn, query string) (int64, error) {
 		n++
 	}
 	return n, rows.Err()
-}
-
-// duckEngine materializes query's result inside DuckDB and counts it.
-func duckEngine(ctx context.Context, duck *sql.Conn, query string) (int64, error) {
-	if _, err := duck.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE lambdabench_result AS "+query); err != nil {
-		return 0, err
-	}
-	var n int64
-	if err := duck.QueryRowContext(ctx, "SELECT count(*) FROM lambdabench_result").Scan(&n); err != nil {
-		return 0, err
-	}
-	_, err := duck.ExecContext(ctx, "DROP TABLE lambdabench_result")
-	return n, err
 }
 
 // duckFetch runs query in DuckDB and scans every row into Go values.

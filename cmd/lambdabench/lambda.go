@@ -155,7 +155,7 @@ func freshnessBench(ctx context.Context, o lambdaOpts) error {
 	for _, q := range []string{designSourceSQL,
 		`CREATE VIEW device_metrics WITH (window = '1m', batch_interval = '5s') AS ` + deviceMetricsSelect} {
 		if _, err := conn.Exec(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", oneLine(q)[:40], err)
+			return fmt.Errorf("%s: %w", short(q), err)
 		}
 	}
 	const pollers = 2
@@ -307,7 +307,7 @@ func sustainedAndPoint(ctx context.Context, o lambdaOpts, sustained, point bool)
 	defer conn.Close(ctx)
 	for _, q := range append([]string{demoSourceSQL}, demoViewsSQL...) {
 		if _, err := conn.Exec(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", oneLine(q)[:40], err)
+			return fmt.Errorf("%s: %w", short(q), err)
 		}
 	}
 	n := o.sustainedRows

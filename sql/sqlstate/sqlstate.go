@@ -78,6 +78,7 @@ const (
 	InternalError                     = pgerrcode.InternalError                          // XX000
 	IdleSessionTimeout                = "57P05"
 	StatementTooComplex               = pgerrcode.StatementTooComplex // 54001
+	WindowingError                    = pgerrcode.WindowingError      // 42P20
 )
 
 // Error is an error carrying a SQLSTATE and the optional fields of a

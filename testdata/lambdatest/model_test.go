@@ -533,7 +533,6 @@ func (g *generator) statement(advance int64) []event {
 		base = t0 + 5*minute
 	}
 	grid := g.m.spec.grid()
-	partials := 0 // hopping: at most one partly late event per statement (see lateEventTS)
 	var evs []event
 	for i := 0; i < n; i++ {
 		var ts int64
@@ -568,18 +567,19 @@ func (g *generator) statement(advance int64) []event {
 				ts = floor + g.rnd.Int64N(base-floor+1)
 				break
 			}
-			ts = g.lateEventTS(&partials)
+			ts = g.lateEventTS()
 		}
 		evs = append(evs, g.newEvent(ts))
 	}
 	// Sometimes make the watermark land exactly on the grid: the highest
 	// event time becomes a window boundary + lateness.
 	if advance > 0 && g.rnd.IntN(3) == 0 {
-		target := alignUp(base+g.rnd.Int64N(advance+1), grid) + g.m.spec.Lateness
+		target := alignUp(base+g.rnd.Int64N(advance+1)-g.m.spec.Lateness, grid) + g.m.spec.Lateness
 		if target > base {
 			evs = append(evs, g.newEvent(target))
 		}
 	}
+	g.limitPartlyLate(evs)
 	for _, e := range evs {
 		g.maxTS = max(g.maxTS, e.TS)
 	}
@@ -591,34 +591,40 @@ func (g *generator) statement(advance int64) []event {
 }
 
 // lateEventTS picks a late event time against the model's current speed
-// watermark: at the boundary (the window ending exactly at the
-// watermark), just inside it, or far behind. For hopping windows at most
-// one event per statement may be partly late (some of its windows closed,
-// not all): lambda_views counts late events per log entry as dropped
-// window copies ÷ windows per event, which only equals the number of
-// events with a dropped copy under that condition.
-func (g *generator) lateEventTS(partials *int) int64 {
+// watermark: in the window that ends exactly at the aligned watermark, at
+// the watermark, just below it, or far behind.
+func (g *generator) lateEventTS() int64 {
 	wm, grid, size := g.m.wm, g.m.spec.grid(), g.m.spec.Size
-	for {
-		var ts int64
-		switch g.rnd.IntN(4) {
-		case 0: // in the window that ends exactly at the aligned watermark
-			ts = alignDown(wm, grid) - 1 - g.rnd.Int64N(grid)
-		case 1: // exactly at the watermark
-			ts = wm
-		case 2: // just below it
-			ts = wm - 1
-		default: // far behind
-			ts = wm - size - g.rnd.Int64N(10*minute)
+	switch g.rnd.IntN(4) {
+	case 0:
+		return alignDown(wm, grid) - 1 - g.rnd.Int64N(grid)
+	case 1:
+		return wm
+	case 2:
+		return wm - 1
+	}
+	return wm - size - g.rnd.Int64N(10*minute)
+}
+
+// limitPartlyLate keeps at most one partly late event (some of its
+// hopping windows closed, not all) per statement by moving the others
+// fully behind the watermark: lambda_views counts late events of a log
+// entry as dropped window copies ÷ windows per event, which equals the
+// number of events with a dropped copy only under that condition (see
+// bugHopLateCount).
+func (g *generator) limitPartlyLate(evs []event) {
+	if !g.m.hasWM || g.m.spec.Hop == g.m.spec.Size {
+		return
+	}
+	partly := 0
+	for i := range evs {
+		if g.m.lateClass(evs[i].TS, true, g.m.wm) != 1 {
+			continue
 		}
-		switch g.m.lateClass(ts, true, wm) {
-		case 1:
-			if *partials > 0 {
-				continue
-			}
-			*partials++
+		partly++
+		if partly > 1 {
+			evs[i].TS = g.m.wm - g.m.spec.Size - g.rnd.Int64N(minute)
 		}
-		return ts
 	}
 }
 

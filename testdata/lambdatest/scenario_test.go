@@ -15,11 +15,15 @@ const viewSelect = `window_start, window_end, k, n, nv, s, a, mn, mx, du, _layer
 // viewAggs is the select list of every test view.
 const viewAggs = `k, count(*) AS n, count(v) AS nv, sum(v) AS s, avg(v) AS a, min(v) AS mn, max(v) AS mx, count(DISTINCT u) AS du`
 
-// sourceDDL creates the test source.
+// sourceDDL creates the test source. Capture commits only on REFRESH
+// (capture_interval one hour) unless extra sets capture_interval.
 func sourceDDL(name string, lateness time.Duration, partitions int, extra string) string {
-	opts := fmt.Sprintf("event_time = 'ts', lateness = '%ds', partitions = %d, capture_interval = '1h'", int64(lateness.Seconds()), partitions)
+	opts := fmt.Sprintf("event_time = 'ts', lateness = '%ds', partitions = %d", int64(lateness.Seconds()), partitions)
+	if !strings.Contains(extra, "capture_interval") {
+		opts += ", capture_interval = '1h'"
+	}
 	if extra != "" {
-		opts = extra + ", " + opts
+		opts += ", " + extra
 	}
 	return fmt.Sprintf(`CREATE SOURCE %s (id BIGINT NOT NULL, k TEXT, ts TIMESTAMPTZ NOT NULL, v DOUBLE PRECISION, u TEXT) WITH (%s)`, name, opts)
 }
@@ -91,6 +95,9 @@ func newScenario(t *testing.T, conn *pgx.Conn, source, view string, m *model, g 
 // creation batch run covers nothing).
 func (s *scenario) create(partitions int, extraSource string) {
 	s.t.Helper()
+	if s.m.parts != partitions {
+		s.t.Fatalf("the model has %d partitions, the source %d", s.m.parts, partitions)
+	}
 	mustExec(s.t, s.conn, sourceDDL(s.source, time.Duration(s.m.spec.Lateness)*time.Microsecond, partitions, extraSource))
 	mustExec(s.t, s.conn, viewDDL(s.view, s.source, s.m.spec))
 }

@@ -75,8 +75,15 @@ func TestMonotonicB(t *testing.T) {
 			t.Fatalf("B with both partitions active = %v, want %s", b1, fmtTS(t0+minute))
 		}
 		s.checkObservedB(b1)
-		ins(t0 + 11*minute) // p0; p1 goes idle
-		waitFor(t, "the idle partition to stop holding the stream watermark", 15*time.Second, func() (bool, string) {
+		// The idle timeout is wall-clock time by definition: wait until
+		// partition 1 has had no event for longer than it, then append to
+		// partition 0 so that the capture commit sees partition 1 idle.
+		idleSince := time.Now()
+		for time.Since(idleSince) < 1200*time.Millisecond {
+			time.Sleep(50 * time.Millisecond)
+		}
+		ins(t0 + 11*minute) // p0
+		waitFor(t, "the speed layer to see partition 1 idle", 15*time.Second, func() (bool, string) {
 			st := readStatus(t, conn, "v")
 			return st.StreamWM != nil && st.StreamWM.UnixMicro() == t0+10*minute, fmt.Sprintf("stream_watermark %v", st.StreamWM)
 		})
@@ -86,7 +93,14 @@ func TestMonotonicB(t *testing.T) {
 		if b2.UnixMicro() != t0+10*minute {
 			t.Fatalf("B with partition 1 idle = %s, want %s", fmtTS(b2.UnixMicro()), fmtTS(t0+10*minute))
 		}
-		ins(t0 + 3*minute) // p1 wakes up: min over partitions − lateness is t0+2m
+		// Partition 1 wakes up with an old event: min over partitions −
+		// lateness is t0+2m now, below both watermarks.
+		late0 := readStatus(t, conn, "v").Late
+		ins(t0 + 3*minute) // p1
+		waitFor(t, "the speed layer to drop the old event as late", 15*time.Second, func() (bool, string) {
+			st := readStatus(t, conn, "v")
+			return st.Late == late0+1, fmt.Sprintf("late_events %d, was %d", st.Late, late0)
+		})
 		mustExec(t, conn, "REFRESH VIEW v")
 		s.checkObservedB(readStatus(t, conn, "v").B)
 		mustExec(t, conn, "REFRESH VIEW v FULL")

@@ -13,7 +13,11 @@
 //	<expected rows, one per line, values separated by whitespace>
 //
 // plus skipif/onlyif <engine|layer=NAME>, halt, wait caught-up <source>,
-// wait view <view>, and the headers "# layers: …" and "# postgres: yes".
+// wait view <view>, the headers "# layers: …" and "# postgres: yes", the
+// "# BUG: …" comment that marks a known gap (a record kept at PostgreSQL's
+// answer and skipped on lambdasql; Runner.CheckGaps runs them anyway),
+// COPY … FROM STDIN with the data inline, and queries over COPY … TO
+// STDOUT.
 //
 // Values are compared as text, the way the server prints them (every
 // statement runs over the simple query protocol, so every value arrives in

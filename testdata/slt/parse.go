@@ -55,6 +55,9 @@ type Record struct {
 	Line  int    // 1-based line of the directive
 	SQL   string // statement or query text; the object name for waits
 	Conds []Cond
+	// Bug is the text of a "# BUG: …" comment right in front of the
+	// record (and its skipif/onlyif lines): a known gap.
+	Bug string
 
 	// StatementError: the expected SQLSTATE ("" = any) and an optional
 	// regular expression the message must match.
@@ -108,6 +111,7 @@ func Parse(path, text string) (*File, error) {
 		return fmt.Errorf("%s:%d: %s", path, i+1, fmt.Sprintf(format, args...))
 	}
 	var conds []Cond
+	bug := ""
 	i := 0
 	// sqlBlock collects lines up to a blank line or ----.
 	sqlBlock := func() (string, int) {
@@ -120,12 +124,15 @@ func Parse(path, text string) (*File, error) {
 	for i < len(lines) {
 		line := strings.TrimSpace(lines[i])
 		if line == "" {
+			bug = ""
 			i++
 			continue
 		}
 		if strings.HasPrefix(line, "#") {
 			h := strings.TrimSpace(strings.TrimPrefix(line, "#"))
-			if v, ok := strings.CutPrefix(h, "layers:"); ok {
+			if v, ok := strings.CutPrefix(h, "BUG:"); ok {
+				bug = strings.TrimSpace(v)
+			} else if v, ok := strings.CutPrefix(h, "layers:"); ok {
 				f.Layers = strings.Fields(v)
 				for _, l := range f.Layers {
 					if l != "merged" && l != "batch" && l != "speed" {
@@ -148,8 +155,18 @@ func Parse(path, text string) (*File, error) {
 			conds = append(conds, Cond{Only: fields[0] == "onlyif", Name: fields[1]})
 			i++
 			continue
+		}
+		// add appends the record this line starts, with the BUG comment
+		// in front of it.
+		pendingBug := bug
+		bug = ""
+		add := func(r *Record) {
+			r.Bug = pendingBug
+			f.Records = append(f.Records, r)
+		}
+		switch fields[0] {
 		case "halt":
-			f.Records = append(f.Records, &Record{Kind: Halt, Line: i + 1, Conds: conds, headIdx: head})
+			add(&Record{Kind: Halt, Line: i + 1, Conds: conds, headIdx: head})
 			conds = nil
 			i++
 			continue
@@ -161,7 +178,7 @@ func Parse(path, text string) (*File, error) {
 			if fields[1] == "view" {
 				k = WaitView
 			}
-			f.Records = append(f.Records, &Record{Kind: k, Line: i + 1, SQL: fields[2], Conds: conds, headIdx: head})
+			add(&Record{Kind: k, Line: i + 1, SQL: fields[2], Conds: conds, headIdx: head})
 			conds = nil
 			i++
 			continue
@@ -196,7 +213,7 @@ func Parse(path, text string) (*File, error) {
 			if i < len(lines) && strings.TrimSpace(lines[i]) == "----" {
 				return nil, errf(i, "a statement has no result block")
 			}
-			f.Records = append(f.Records, r)
+			add(r)
 		case "query":
 			r := &Record{Kind: Query, Line: i + 1, Conds: conds, headIdx: head}
 			conds = nil
@@ -234,7 +251,7 @@ func Parse(path, text string) (*File, error) {
 				}
 				r.resUpTo = i
 			}
-			f.Records = append(f.Records, r)
+			add(r)
 		default:
 			return nil, errf(i, "unknown directive %q", fields[0])
 		}
@@ -260,4 +277,16 @@ func (r *Record) Applies(engine, layer string) bool {
 		}
 	}
 	return true
+}
+
+// appliesWithout reports whether r would run on engine and layer if the
+// skipif condition c were removed.
+func (r *Record) appliesWithout(c Cond, engine, layer string) bool {
+	rest := &Record{}
+	for _, x := range r.Conds {
+		if x != c {
+			rest.Conds = append(rest.Conds, x)
+		}
+	}
+	return len(rest.Conds) < len(r.Conds) && rest.Applies(engine, layer)
 }

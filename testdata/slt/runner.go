@@ -33,6 +33,12 @@ type Runner struct {
 	StatementTimeout time.Duration
 	// CaughtUpDeadline bounds "wait caught-up" (default 10 s).
 	CaughtUpDeadline time.Duration
+	// CheckGaps also runs the known gaps: records with a "# BUG:" comment
+	// that only "skipif <Engine>" keeps from running. Their outcomes go
+	// to Gaps, not to the failures. Not with Rewrite.
+	CheckGaps bool
+	// Gaps holds, after a CheckGaps run, every known gap that ran.
+	Gaps []Gap
 
 	labels map[string][]string
 	edits  []edit
@@ -63,6 +69,17 @@ func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
 
+// Gap is the outcome of one known gap in a CheckGaps run.
+type Gap struct {
+	Path     string
+	Line     int
+	Bug      string
+	SQL      string
+	Expected string // what the file expects (PostgreSQL's answer)
+	Actual   string // what the server answered
+	Fixed    bool   // the server now answers as expected
+}
+
 // edit replaces lines [from, upTo) of the file with repl.
 type edit struct {
 	from, upTo int
@@ -80,9 +97,18 @@ func (r *Runner) Run(ctx context.Context, f *File) []Failure {
 	}
 	r.labels = map[string][]string{}
 	var fails []Failure
+	r.Gaps = nil
+	gap := false    // the current record is a known gap run by CheckGaps
+	failed := false // the current record failed
 	fail := func(rec *Record, expected, actual string) {
+		failed = true
+		if gap {
+			r.Gaps = append(r.Gaps, Gap{Path: f.Path, Line: rec.Line, Bug: rec.Bug, SQL: rec.SQL, Expected: expected, Actual: actual})
+			return
+		}
 		fails = append(fails, Failure{Path: f.Path, Line: rec.Line, Layer: r.Layer, SQL: rec.SQL, Expected: expected, Actual: actual})
 	}
+	rewrite := r.Rewrite
 	if r.Layer != "" {
 		if _, err := r.Conn.Exec(ctx, "SET lambda.read = '"+r.Layer+"'"); err != nil {
 			return []Failure{{Path: f.Path, Line: 1, SQL: "SET lambda.read = '" + r.Layer + "'", Expected: "ok", Actual: errText(err)}}
@@ -92,90 +118,108 @@ func (r *Runner) Run(ctx context.Context, f *File) []Failure {
 		if ctx.Err() != nil {
 			break
 		}
+		gap, failed = false, false
 		if !rec.Applies(r.Engine, r.Layer) {
-			continue
+			if !r.CheckGaps || rec.Bug == "" || !rec.appliesWithout(Cond{Name: r.Engine}, r.Engine, r.Layer) {
+				continue
+			}
+			gap = true
 		}
-		switch rec.Kind {
-		case Halt:
-			return fails
-		case StatementOK:
-			if err := r.exec(ctx, rec.SQL); err != nil {
-				fail(rec, "ok", errText(err))
-			}
-		case StatementError:
-			err := r.exec(ctx, rec.SQL)
-			exp, act, ok := matchError(rec, err)
-			code := codeOf(err)
-			switch {
-			case ok && r.Rewrite && rec.ErrCode == "" && code != "":
-				r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{errorHeader(code, rec)}})
-			case ok:
-			case r.Rewrite && code != "":
-				r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{errorHeader(code, rec)}})
-			default:
-				fail(rec, exp, act)
-			}
-		case Query:
-			rows, oids, err := r.query(ctx, rec.SQL)
-			ncol := len(oids)
-			if err != nil && r.Rewrite && !rec.HasSep && codeOf(err) != "" {
-				// A new query that fails: record it as the error it is.
-				r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{"statement error " + codeOf(err)}})
-				continue
-			}
-			if err != nil {
-				fail(rec, formatRows(rec.Expected), errText(err))
-				continue
-			}
-			if n := len(rec.Types); ncol != n && r.Rewrite {
-				rec.Types = typeLetters(oids)
-				r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{queryHeader(rec)}})
-			} else if ncol != n {
-				fail(rec, fmt.Sprintf("%d columns (%s)", n, rec.Types), fmt.Sprintf("%d columns:\n%s", ncol, formatRows(rowFields(rows))))
-				continue
-			}
-			got := sortRows(rowFields(rows), rec.Sort)
-			want := sortRows(rec.Expected, rec.Sort)
-			if rec.Label != "" {
-				flat := flatten(got)
-				if prev, ok := r.labels[rec.Label]; ok && !slices.Equal(prev, flat) {
-					fail(rec, "the result of label "+rec.Label+":\n"+strings.Join(prev, " "), strings.Join(flat, " "))
-					continue
-				}
-				r.labels[rec.Label] = flat
-			}
-			if equalRows(got, want, rec.Sort) && rec.HasSep {
-				continue
-			}
-			if r.Rewrite {
-				var out [][]string
-				switch rec.Sort {
-				case ValueSort:
-					out = chunk(flatten(got), len(rec.Types))
-				case RowSort:
-					out = rowValues(rows)
-					slices.SortStableFunc(out, func(a, b []string) int {
-						return strings.Compare(strings.Join(strings.Fields(strings.Join(a, " ")), " "), strings.Join(strings.Fields(strings.Join(b, " ")), " "))
-					})
-				default:
-					out = rowValues(rows)
-				}
-				lines := append([]string{"----"}, alignRows(out)...)
-				r.edits = append(r.edits, edit{from: rec.resFrom, upTo: rec.resUpTo, repl: lines})
-				continue
-			}
-			fail(rec, formatRows(want), formatRows(got))
-		case WaitCaughtUp:
-			if err := r.waitCaughtUp(ctx, rec.SQL); err != nil {
-				fail(rec, "source "+rec.SQL+" caught up", err.Error())
-			}
-		case WaitView:
-			if err := r.exec(ctx, "REFRESH VIEW "+rec.SQL); err != nil {
-				fail(rec, "REFRESH VIEW "+rec.SQL+" ok", errText(err))
-			}
+		r.Rewrite = rewrite && !gap
+		r.runRecord(ctx, rec, fail)
+		if gap && !failed {
+			r.Gaps = append(r.Gaps, Gap{Path: f.Path, Line: rec.Line, Bug: rec.Bug, SQL: rec.SQL, Expected: formatRows(rec.Expected), Fixed: true})
+		}
+		if rec.Kind == Halt {
+			break
 		}
 	}
+	r.Rewrite = rewrite
 	return fails
+}
+
+// runRecord executes one record, calling fail when its outcome differs
+// from the file.
+func (r *Runner) runRecord(ctx context.Context, rec *Record, fail func(rec *Record, expected, actual string)) {
+	switch rec.Kind {
+	case Halt:
+	case StatementOK:
+		if err := r.exec(ctx, rec.SQL); err != nil {
+			fail(rec, "ok", errText(err))
+		}
+	case StatementError:
+		err := r.exec(ctx, rec.SQL)
+		exp, act, ok := matchError(rec, err)
+		code := codeOf(err)
+		switch {
+		case ok && r.Rewrite && rec.ErrCode == "" && code != "":
+			r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{errorHeader(code, rec)}})
+		case ok:
+		case r.Rewrite && code != "":
+			r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{errorHeader(code, rec)}})
+		default:
+			fail(rec, exp, act)
+		}
+	case Query:
+		rows, oids, err := r.query(ctx, rec.SQL)
+		ncol := len(oids)
+		if err != nil && r.Rewrite && !rec.HasSep && codeOf(err) != "" {
+			// A new query that fails: record it as the error it is.
+			r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{"statement error " + codeOf(err)}})
+			return
+		}
+		if err != nil {
+			fail(rec, formatRows(rec.Expected), errText(err))
+			return
+		}
+		if n := len(rec.Types); ncol != n && r.Rewrite {
+			rec.Types = typeLetters(oids)
+			r.edits = append(r.edits, edit{from: rec.headIdx, upTo: rec.headIdx + 1, repl: []string{queryHeader(rec)}})
+		} else if ncol != n {
+			fail(rec, fmt.Sprintf("%d columns (%s)", n, rec.Types), fmt.Sprintf("%d columns:\n%s", ncol, formatRows(rowFields(rows))))
+			return
+		}
+		got := sortRows(rowFields(rows), rec.Sort)
+		want := sortRows(rec.Expected, rec.Sort)
+		if rec.Label != "" {
+			flat := flatten(got)
+			if prev, ok := r.labels[rec.Label]; ok && !slices.Equal(prev, flat) {
+				fail(rec, "the result of label "+rec.Label+":\n"+strings.Join(prev, " "), strings.Join(flat, " "))
+				return
+			}
+			r.labels[rec.Label] = flat
+		}
+		if equalRows(got, want, rec.Sort) && rec.HasSep {
+			return
+		}
+		if r.Rewrite {
+			var out [][]string
+			switch rec.Sort {
+			case ValueSort:
+				out = chunk(flatten(got), len(rec.Types))
+			case RowSort:
+				out = rowValues(rows)
+				slices.SortStableFunc(out, func(a, b []string) int {
+					return strings.Compare(strings.Join(strings.Fields(strings.Join(a, " ")), " "), strings.Join(strings.Fields(strings.Join(b, " ")), " "))
+				})
+			default:
+				out = rowValues(rows)
+			}
+			lines := append([]string{"----"}, alignRows(out)...)
+			r.edits = append(r.edits, edit{from: rec.resFrom, upTo: rec.resUpTo, repl: lines})
+			return
+		}
+		fail(rec, formatRows(want), formatRows(got))
+	case WaitCaughtUp:
+		if err := r.waitCaughtUp(ctx, rec.SQL); err != nil {
+			fail(rec, "source "+rec.SQL+" caught up", err.Error())
+		}
+	case WaitView:
+		if err := r.exec(ctx, "REFRESH VIEW "+rec.SQL); err != nil {
+			fail(rec, "REFRESH VIEW "+rec.SQL+" ok", errText(err))
+		}
+	}
+
 }
 
 // WriteRewrites applies the edits collected by Rewrite runs to f's file

@@ -26,6 +26,7 @@ var (
 	pgref    = flag.String("pgref", "", "run the \"# postgres: yes\" files against the PostgreSQL at this DSN instead (each in a fresh database); with -rewrite, re-derive their expected output")
 	only     = flag.String("files", "", "run only the files whose base name matches this regexp")
 	failsOut = flag.String("failures", "", "append every failure to this file as one JSON object per line")
+	gapsOut  = flag.String("gaps", "", "also run the known gaps (# BUG: … skipif lambdasql) and write them, with both answers, into this Markdown file below its marker line")
 )
 
 // corpusDir is where the .slt files live: testdata/, this package's parent.
@@ -34,7 +35,7 @@ const corpusDir = ".."
 // maxParallel bounds how many files (each with its own server) run at once.
 const maxParallel = 2
 
-var failMu sync.Mutex
+var failMu, openMu sync.Mutex
 
 func corpus(t *testing.T, names ...string) []string {
 	t.Helper()
@@ -71,6 +72,16 @@ func TestSLT(t *testing.T) {
 		runPostgres(t, corpus(t))
 		return
 	}
+	if *gapsOut != "" {
+		if *rewrite {
+			t.Fatal("-gaps and -rewrite do not go together")
+		}
+		t.Cleanup(func() {
+			if err := writeGaps(*gapsOut, collected.gaps); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 	runCorpus(t, corpus(t), *rewrite)
 }
 
@@ -105,9 +116,11 @@ func runCorpus(t *testing.T, paths []string, rewrite bool) {
 			for _, layer := range layers {
 				run := func(t *testing.T) {
 					conn := startServer(t)
-					r := &Runner{Conn: conn, Engine: EngineLambdaSQL, Layer: layer, Rewrite: rewrite, edits: edits}
+					r := &Runner{Conn: conn, Engine: EngineLambdaSQL, Layer: layer, Rewrite: rewrite, edits: edits,
+						CheckGaps: *gapsOut != "" && !rewrite}
 					report(t, r.Run(t.Context(), f))
 					edits = r.edits
+					collected.add(t, r.Gaps)
 				}
 				if layer == "" {
 					run(t)
@@ -131,12 +144,16 @@ func runCorpus(t *testing.T, paths []string, rewrite bool) {
 // returns a connection to it; both are closed when t ends.
 func startServer(t *testing.T) *pgx.Conn {
 	t.Helper()
+	// server.Open sets package globals of exec (start time, version
+	// string): opening two servers at once is a data race.
+	openMu.Lock()
 	srv, err := server.Open(server.Config{
 		DataDir: t.TempDir(),
 		Listen:  "127.0.0.1:0",
 		HTTP:    "",
 		Logger:  slog.New(slog.DiscardHandler),
 	})
+	openMu.Unlock()
 	if err != nil {
 		t.Fatalf("open server: %v", err)
 	}
@@ -217,4 +234,90 @@ func report(t *testing.T, fails []Failure) {
 			t.Error(fmt.Errorf("write failures: %w", err))
 		}
 	}
+}
+
+// gapCollector gathers the known gaps of a -gaps run over the parallel
+// files; a file run under several layers reports each gap once.
+type gapCollector struct {
+	mu   sync.Mutex
+	gaps []Gap
+	seen map[string]bool
+}
+
+var collected gapCollector
+
+func (c *gapCollector) add(t *testing.T, gaps []Gap) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	for _, g := range gaps {
+		key := fmt.Sprintf("%s:%d", g.Path, g.Line)
+		if c.seen[key] {
+			continue
+		}
+		c.seen[key] = true
+		if g.Fixed {
+			t.Logf("%s: known gap now passes, remove its skipif: %s", key, g.Bug)
+		}
+		c.gaps = append(c.gaps, g)
+	}
+}
+
+// gapsMarker separates the hand-written part of KNOWN-GAPS.md from the
+// generated list that -gaps replaces.
+const gapsMarker = "<!-- generated below by: go test ./testdata/slt -run 'TestSLT$' -args -gaps=../KNOWN-GAPS.md -->"
+
+// writeGaps replaces everything after the marker line of path (or
+// creates it) with the list of gaps.
+func writeGaps(path string, gaps []Gap) error {
+	head := ""
+	if b, err := os.ReadFile(path); err == nil {
+		if i := strings.Index(string(b), gapsMarker); i >= 0 {
+			head = string(b[:i])
+		} else {
+			head = string(b) + "\n"
+		}
+	}
+	slices.SortFunc(gaps, func(a, b Gap) int {
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return a.Line - b.Line
+	})
+	var out strings.Builder
+	out.WriteString(head + gapsMarker + "\n")
+	open, fixed := 0, 0
+	for _, g := range gaps {
+		if g.Fixed {
+			fixed++
+		} else {
+			open++
+		}
+	}
+	fmt.Fprintf(&out, "\n%d open gaps", open)
+	if fixed > 0 {
+		fmt.Fprintf(&out, ", %d fixed (their skipif can go)", fixed)
+	}
+	out.WriteString(".\n")
+	for _, g := range gaps {
+		status := ""
+		if g.Fixed {
+			status = " — FIXED"
+		}
+		fmt.Fprintf(&out, "\n### %s:%d — %s%s\n\n```sql\n%s\n```\n\n", strings.TrimPrefix(g.Path, "../"), g.Line, g.Bug, status, g.SQL)
+		if g.Fixed {
+			continue
+		}
+		fmt.Fprintf(&out, "PostgreSQL 15:\n```\n%s\n```\nlambdasql:\n```\n%s\n```\n", orNothing(g.Expected), orNothing(g.Actual))
+	}
+	return os.WriteFile(path, []byte(out.String()), 0o644)
+}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "(no rows)"
+	}
+	return s
 }
