@@ -74,7 +74,6 @@ func (s *Server) startHTTP() error {
 		Handler:           s.httpHandler(st),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
 	}
 	httpStates.Store(s, st)
 	go func() {

@@ -6,16 +6,43 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"lambdasql/server"
 )
 
 // startDemo creates the demo source and views on first start, runs the
 // telemetry generator and tells the user how to look at it.
+//
+// A first start backfills history and builds three views, which takes a
+// while: SIGINT or SIGTERM meanwhile closes the server cleanly (the
+// half-built demo is completed on the next start) and exits 0.
 func startDemo(srv *server.Server, o options, log *slog.Logger) error {
 	log.Info("starting the demo", "events_per_sec", o.demoRate, "devices", o.demoDevices, "backfill", o.demoBackfill)
-	if err := server.StartDemo(srv, server.DemoConfig{Rate: o.demoRate, Devices: o.demoDevices, Backfill: o.demoBackfill}); err != nil {
-		return err
+	// Registered before main's own handler and left registered: after
+	// StartDemo returns, main's channel takes the signals and this one
+	// just stays full.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- server.StartDemo(srv, server.DemoConfig{Rate: o.demoRate, Devices: o.demoDevices, Backfill: o.demoBackfill})
+	}()
+	select {
+	case err := <-errc:
+		if err != nil {
+			return err
+		}
+	case s := <-sig:
+		log.Info("shutting down while the demo starts", "signal", s.String())
+		err := srv.Close() // cancels the demo's setup and waits for it
+		<-errc
+		if err != nil {
+			log.Error("shutdown", "err", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	printDemoHelp(os.Stdout, srv.Addr(), srv.HTTPAddr())
 	return nil

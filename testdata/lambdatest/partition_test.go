@@ -79,12 +79,12 @@ func singlePartitionCheckpoints(s *scenario) {
 func restartCheckpoints(t *testing.T, s *scenario, dir string, srv *testServer) {
 	m := s.m
 	// A clean restart: Close, then Open on the same directory.
-	knownBug(t, bugLogOffsetsReset)
 	srv.close()
 	srv = openServer(t, dir)
 	s.conn = connect(t, srv.addr())
 	m.rr = 0
 	s.check("after a clean restart")
+	knownBug(t, bugLogOffsetsReset)
 	s.insert(5, 40*second)
 	s.check("inserts after the clean restart")
 	s.refresh(false)
@@ -127,19 +127,21 @@ func partitionedScenario(t *testing.T, spec windowSpec, parts int, seed uint64) 
 	m := newModel(spec, parts)
 	g := newGenerator(seed, m, false)
 	s := newScenario(t, conn, "ev", "v", m, g)
-	t.Run("checkpoints", func(t *testing.T) {
+	if !t.Run("checkpoints", func(t *testing.T) {
 		s.t = t
 		partitionedCheckpoints(s, parts)
-	})
+	}) {
+		return
+	}
 	t.Run("restarts", func(t *testing.T) {
 		s.t = t
-		knownBug(t, bugLogOffsetsReset)
 		s.insert(3, 40*second)
 		srv.close()
 		srv = openServer(t, dir)
 		s.conn = connect(t, srv.addr())
 		m.rr = 0
 		s.check("after a clean restart")
+		knownBug(t, bugLogOffsetsReset)
 		s.insert(5, 40*second)
 		s.refresh(false)
 		s.check("REFRESH after the clean restart")

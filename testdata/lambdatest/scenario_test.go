@@ -116,6 +116,9 @@ func (s *scenario) insert(n int, advance int64) {
 func (s *scenario) insertEvents(evs []event) stmtInfo {
 	s.t.Helper()
 	mustExec(s.t, s.conn, insertSQL(s.source, evs))
+	for _, e := range evs {
+		s.g.maxTS = max(s.g.maxTS, e.TS)
+	}
 	return s.m.insert(evs)
 }
 
