@@ -55,17 +55,19 @@ type Job struct {
 	mu sync.Mutex // one run at a time
 }
 
-// bucketSize is the span Z of a bucket: a multiple of the grid of at least
-// an hour.
+// bucketSize is the span Z of a bucket: a multiple of the grid of at
+// least ten minutes. Smaller buckets make incremental runs cheaper (a run
+// re-reads the input of the buckets it recomputes); larger ones mean fewer
+// files.
 func bucketSize(grid int64) int64 {
-	const hour = 3600_000000
+	const target = 600_000000
 	if grid <= 0 {
-		return hour
+		return target
 	}
-	if grid >= hour {
+	if grid >= target {
 		return grid
 	}
-	return grid * ((hour + grid - 1) / grid)
+	return grid * ((target + grid - 1) / grid)
 }
 
 // viewDir is where a view's batch files live.

@@ -150,6 +150,10 @@ func castFunc(from, to *types.T) (castFn, error) {
 		if to.Family == types.FamOid && to.OID != types.Oid.OID && to.OID != types.Xid.OID {
 			return wrap(func(k *KernelCtx, d any) (any, error) { return regIn(k, to, d.(string)) })
 		}
+		if from.OID == types.BPChar.OID && to.OID != types.BPChar.OID {
+			// character(n) loses its padding when converted (bpchar rtrim).
+			return wrap(func(_ *KernelCtx, d any) (any, error) { return strings.TrimRight(d.(string), " "), nil })
+		}
 		if to.Family == types.FamString || to.Family == types.FamJSON {
 			return wrap(func(_ *KernelCtx, d any) (any, error) { return d, nil })
 		}
@@ -161,6 +165,14 @@ func castFunc(from, to *types.T) (castFn, error) {
 	if to.Family == types.FamString || to.Family == types.FamJSON {
 		if from.Family == types.FamOid && from.OID != types.Oid.OID && from.OID != types.Xid.OID {
 			return wrap(func(k *KernelCtx, d any) (any, error) { return regOut(k, from, d.(types.OidD)), nil })
+		}
+		if from.Family == types.FamBool {
+			return wrap(func(_ *KernelCtx, d any) (any, error) {
+				if d.(bool) {
+					return "true", nil
+				}
+				return "false", nil
+			})
 		}
 		return wrap(func(k *KernelCtx, d any) (any, error) {
 			return types.FormatText(from, d, k.Location()), nil

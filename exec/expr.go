@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/bitutil"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
+	"lambdasql/sql/sqlstate"
 	"lambdasql/sql/types"
 )
 
@@ -126,7 +127,7 @@ func (p *Param) Type() *types.T { return p.T }
 // Eval implements Expr.
 func (p *Param) Eval(ctx *Ctx, _ arrow.Record) (Vec, error) {
 	if ctx == nil || p.Idx >= len(ctx.Params) {
-		return Vec{}, errorf("no value bound for parameter $%d", p.Idx+1)
+		return Vec{}, sqlstate.New(sqlstate.UndefinedParameter, "there is no parameter $%d", p.Idx+1)
 	}
 	return Vec{Scalar: ctx.Params[p.Idx]}, nil
 }

@@ -394,3 +394,38 @@ func Drain(ctx context.Context, op Operator) ([]arrow.Record, error) {
 		out = append(out, rec)
 	}
 }
+
+// RepeatStep repeats each row as many times as its count column says (0
+// drops it) and removes the count column: INTERSECT ALL and EXCEPT ALL.
+type RepeatStep struct {
+	CountCol int
+	Out      Schema
+}
+
+// Apply implements Step.
+func (r *RepeatStep) Apply(_ *Ctx, rec arrow.Record) (arrow.Record, error) {
+	counts := valuesOf[int64](rec.Column(r.CountCol))
+	var idx []int
+	for i, c := range counts {
+		for k := int64(0); k < c; k++ {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	taken := TakeRecord(rec, idx)
+	defer taken.Release()
+	cols := make([]arrow.Array, 0, len(r.Out))
+	for i := 0; i < int(taken.NumCols()); i++ {
+		if i != r.CountCol {
+			cols = append(cols, taken.Column(i))
+		}
+	}
+	return array.NewRecord(r.Out.Arrow(), cols, int64(len(idx))), nil
+}
+
+// Schema implements Step.
+func (r *RepeatStep) Schema() Schema { return r.Out }
+
+func (r *RepeatStep) String() string { return "Repeat" }

@@ -8,6 +8,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"lambdasql/exec"
+	"lambdasql/exec/agg"
 	"lambdasql/sql/sqlstate"
 	"lambdasql/sql/types"
 )
@@ -223,15 +224,101 @@ func (b *Binder) setOp(l, r Node, op ast.SetOprType) (Node, error) {
 		return &Union{Inputs: []Node{l, r}, Out: out}, nil
 	case ast.Union:
 		return &Aggregate{Child: &Union{Inputs: []Node{l, r}, Out: out}, Keys: all, Out: out}, nil
-	case ast.Intersect, ast.IntersectAll:
-		// INTERSECT: distinct left rows that also occur on the right.
-		ld := &Aggregate{Child: l, Keys: all, Out: out}
-		return &Join{Left: ld, Right: r, Kind: exec.SemiJoin, LeftKeys: all, RightKeys: all, Residual: nullSafeEq(out)}, nil
-	case ast.Except, ast.ExceptAll:
-		ld := &Aggregate{Child: l, Keys: all, Out: out}
-		return &Join{Left: ld, Right: r, Kind: exec.AntiJoin, Residual: nullSafeEqAll(out)}, nil
+	case ast.Intersect, ast.IntersectAll, ast.Except, ast.ExceptAll:
+		return b.countedSetOp(l, r, out, op)
 	}
 	return nil, sqlstate.New(sqlstate.FeatureNotSupported, "set operation %s is not supported", setOpName(op))
+}
+
+// countedSetOp plans INTERSECT and EXCEPT [ALL] by counting each distinct
+// row on both sides (grouping treats NULLs as equal, as set operations
+// must): INTERSECT keeps min(left, right) copies (one without ALL), EXCEPT
+// keeps left − right (one when right is 0, without ALL).
+func (b *Binder) countedSetOp(l, r Node, out exec.Schema, op ast.SetOprType) (Node, error) {
+	tag := func(n Node, side int64) Node {
+		s := n.Schema()
+		exprs := make([]exec.Expr, 0, len(s)+1)
+		cols := make(exec.Schema, 0, len(s)+1)
+		for i, c := range s {
+			exprs = append(exprs, &exec.ColRef{Idx: i, T: c.Type, Name: c.Name})
+			cols = append(cols, out[i])
+		}
+		exprs = append(exprs, &exec.Const{Value: side, T: types.Int8})
+		cols = append(cols, exec.Column{Name: "?side?", Type: types.Int8})
+		return &Project{Child: n, Exprs: exprs, Out: cols}
+	}
+	tagged := append(append(exec.Schema{}, out...), exec.Column{Name: "?side?", Type: types.Int8})
+	u := &Union{Inputs: []Node{tag(l, 0), tag(r, 1)}, Out: tagged}
+	n := len(out)
+	keys := make([]int, n)
+	for i := range keys {
+		keys[i] = i
+	}
+	side := &exec.ColRef{Idx: n, T: types.Int8, Name: "?side?"}
+	isSide := func(v int64) (exec.Expr, error) {
+		return b.binaryOp("=", side, &exec.Const{Value: v, T: types.Int8}, nil)
+	}
+	left, err := isSide(0)
+	if err != nil {
+		return nil, err
+	}
+	right, err := isSide(1)
+	if err != nil {
+		return nil, err
+	}
+	// Pre-project: keys, then the two filter flags.
+	pre := make([]exec.Expr, 0, n+2)
+	preOut := make(exec.Schema, 0, n+2)
+	for i, c := range out {
+		pre = append(pre, &exec.ColRef{Idx: i, T: c.Type, Name: c.Name})
+		preOut = append(preOut, c)
+	}
+	pre = append(pre, left, right)
+	preOut = append(preOut, exec.Column{Name: "?l?", Type: types.Bool}, exec.Column{Name: "?r?", Type: types.Bool})
+	count := func(filter int, name string) exec.AggCall {
+		return exec.AggCall{Spec: agg.Spec{Name: "count", Result: types.Int8}, Filter: filter, Name: name}
+	}
+	aggOut := append(append(exec.Schema{}, out...), exec.Column{Name: "?nl?", Type: types.Int8}, exec.Column{Name: "?nr?", Type: types.Int8})
+	var node Node = &Aggregate{Child: &Project{Child: u, Exprs: pre, Out: preOut}, Keys: keys,
+		Aggs: []exec.AggCall{count(n, "count(left)"), count(n+1, "count(right)")}, Out: aggOut}
+	nl := &exec.ColRef{Idx: n, T: types.Int8, Name: "?nl?"}
+	nr := &exec.ColRef{Idx: n + 1, T: types.Int8, Name: "?nr?"}
+	all := op == ast.IntersectAll || op == ast.ExceptAll
+	var copies exec.Expr
+	switch op {
+	case ast.Intersect, ast.IntersectAll:
+		copies = exec.NewCall(exec.GreatestLeast(false, types.Int8), []exec.Expr{nl, nr})
+	case ast.ExceptAll:
+		d, err := b.binaryOp("-", nl, nr, nil)
+		if err != nil {
+			return nil, err
+		}
+		copies = exec.NewCall(exec.GreatestLeast(true, types.Int8), []exec.Expr{d, &exec.Const{Value: int64(0), T: types.Int8}})
+	default: // EXCEPT: left rows that never occur on the right
+		noRight, err := b.binaryOp("=", nr, &exec.Const{Value: int64(0), T: types.Int8}, nil)
+		if err != nil {
+			return nil, err
+		}
+		copies = &exec.Case{Whens: []exec.Expr{noRight}, Thens: []exec.Expr{nl}, Else: &exec.Const{Value: int64(0), T: types.Int8}, T: types.Int8}
+	}
+	if !all {
+		gt, err := b.binaryOp(">", copies, &exec.Const{Value: int64(0), T: types.Int8}, nil)
+		if err != nil {
+			return nil, err
+		}
+		copies = &exec.Case{Whens: []exec.Expr{gt}, Thens: []exec.Expr{&exec.Const{Value: int64(1), T: types.Int8}},
+			Else: &exec.Const{Value: int64(0), T: types.Int8}, T: types.Int8}
+	}
+	proj := make([]exec.Expr, 0, n+1)
+	projOut := make(exec.Schema, 0, n+1)
+	for i, c := range out {
+		proj = append(proj, &exec.ColRef{Idx: i, T: c.Type, Name: c.Name})
+		projOut = append(projOut, c)
+	}
+	proj = append(proj, copies)
+	projOut = append(projOut, exec.Column{Name: "?copies?", Type: types.Int8})
+	node = &Project{Child: node, Exprs: proj, Out: projOut}
+	return &Repeat{Child: node, CountCol: n, Out: out}, nil
 }
 
 // nullSafeEq returns nil: INTERSECT uses the hash keys, which group NULLs

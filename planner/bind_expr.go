@@ -175,7 +175,7 @@ func (b *Binder) expr(e ast.ExprNode, sc *scope, aggOK bool) (exec.Expr, error) 
 			}
 			return &exec.Not{Arg: vb}, nil
 		case opcode.Minus:
-			if c, ok := v.(*exec.Const); ok && c.T.Family == types.FamInt {
+			if c, ok := v.(*exec.Const); ok && c.T.Family == types.FamInt && c.Value != nil {
 				// -2147483648 is an int4 literal in PostgreSQL.
 				if n := c.Value.(int64); -n >= math.MinInt32 {
 					return &exec.Const{Value: -n, T: types.Int4}, nil
@@ -522,6 +522,11 @@ func coerceExplicit(e exec.Expr, t *types.T) (exec.Expr, error) {
 			return &exec.Param{Idx: p.Idx, T: t}, nil
 		}
 		e = &p.Param
+	}
+	if c, ok := e.(*exec.Const); ok && c.T.Family == types.FamUnknown && c.Value != nil && t.Mod >= 0 {
+		// An explicit cast applies the modifier: varchar(n) truncates,
+		// numeric(p,s) rounds to s.
+		return exec.NewCast(&exec.Const{Value: c.Value, T: types.Text}, t)
 	}
 	if c, ok := e.(*exec.Const); ok && (c.T.Family == types.FamUnknown || c.Value == nil) {
 		return coerce(e, t)

@@ -417,7 +417,10 @@ func (b *Binder) bindLimit(node Node, lim *ast.Limit) (Node, error) {
 		}
 		n := v.(int64)
 		if n < 0 {
-			return 0, sqlstate.New("2201W", "%s must not be negative", what)
+			if what == "OFFSET" {
+				return 0, sqlstate.New("2201X", "OFFSET must not be negative")
+			}
+			return 0, sqlstate.New("2201W", "LIMIT must not be negative")
 		}
 		return n, nil
 	}

@@ -113,6 +113,12 @@ func (c *Compiler) compile(ctx context.Context, n Node) (exec.Operator, error) {
 		return &exec.Limit{Child: child, Count: x.Count, Offset: x.Offset}, nil
 	case *Join:
 		return c.join(ctx, x)
+	case *Repeat:
+		child, err := c.Compile(ctx, x.Child)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.StepOp{Child: child, Step: &exec.RepeatStep{CountCol: x.CountCol, Out: x.Out}}, nil
 	case *WindowNode:
 		child, err := c.Compile(ctx, x.Child)
 		if err != nil {

@@ -255,6 +255,11 @@ func coerce(e exec.Expr, t *types.T) (exec.Expr, error) {
 		if c.Value == nil {
 			return &exec.Const{Value: nil, T: t}, nil
 		}
+		if c.T.Family == types.FamUnknown && (t.Family == types.FamTimestampTZ) {
+			// Read in the session time zone at execution (folded with
+			// the session's context).
+			return exec.NewCast(&exec.Const{Value: c.Value, T: types.Text}, t)
+		}
 		if c.T.Family == types.FamUnknown && t.Family == types.FamOid && t.OID != types.Oid.OID && t.OID != types.Xid.OID {
 			// 'pg_class'::regclass needs the catalog: cast at execution
 			// (constant folding evaluates it with the session's catalog).

@@ -308,3 +308,24 @@ func Explain(n Node) string {
 	walk(n, 0)
 	return sb.String()
 }
+
+// Repeat repeats each row by its count column (then dropped): INTERSECT
+// and EXCEPT.
+type Repeat struct {
+	Child    Node
+	CountCol int
+	Out      exec.Schema
+}
+
+// Schema implements Node.
+func (r *Repeat) Schema() exec.Schema { return r.Out }
+
+// Children implements Node.
+func (r *Repeat) Children() []Node { return []Node{r.Child} }
+
+// WithChildren implements Node.
+func (r *Repeat) WithChildren(c []Node) Node {
+	return &Repeat{Child: c[0], CountCol: r.CountCol, Out: r.Out}
+}
+
+func (r *Repeat) String() string { return "Repeat" }

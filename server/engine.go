@@ -152,6 +152,13 @@ func (e *engine) startSource(src *catalog.Source) error {
 		if err != nil {
 			return err
 		}
+		if m := e.srv.cat.Snapshot().Manifests[src.Name]; m != nil {
+			for p, mk := range m.Marks {
+				if p < el.Partitions() {
+					el.EnsureNext(p, mk.Offset)
+				}
+			}
+		}
 		rt.log, rt.embedded = el, el
 	}
 	maxBytes := int64(256 << 20)
@@ -183,6 +190,7 @@ func (e *engine) startSource(src *catalog.Source) error {
 	e.mu.Unlock()
 	go func() {
 		defer close(rt.done)
+		go e.compactLoop(ctx, rt)
 		cap.Run(ctx)
 	}()
 	e.srv.log.Info("source started", "source", src.Name, "connector", src.Options["connector"], "partitions", rt.log.Partitions())
@@ -727,3 +735,34 @@ func (e *engine) sourceNames() []string {
 }
 
 func isKafka(src *catalog.Source) bool { return strings.EqualFold(src.Options["connector"], "kafka") }
+
+// compactLoop merges the small files of closed hours of a source's master
+// dataset every minute. Replaced files are deleted after a grace period,
+// so running scans that listed them finish first.
+func (e *engine) compactLoop(ctx context.Context, rt *sourceRT) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m := e.srv.cat.Snapshot().Manifests[rt.src.Name]
+		if m == nil || !m.WatermarkValid {
+			continue
+		}
+		replaced, err := batch.Compact(ctx, e.srv.cat, e.srv.cfg.DataDir, rt.src, 8, m.Watermark)
+		if err != nil && ctx.Err() == nil {
+			e.srv.log.Warn("compaction failed", "source", rt.src.Name, "err", err)
+		}
+		if len(replaced) > 0 {
+			e.srv.log.Info("compacted master files", "source", rt.src.Name, "replaced", len(replaced))
+			time.AfterFunc(10*time.Minute, func() {
+				for _, p := range replaced {
+					os.Remove(p)
+				}
+			})
+		}
+	}
+}

@@ -143,12 +143,18 @@ var startGrace = time.Minute
 // Health checks that the catalog answers and that no source or view
 // reports an error. It returns the problems found (none: healthy).
 func (s *Server) Health() []HealthProblem {
-	var problems []HealthProblem
 	if err := s.probeCatalog(); err != nil {
-		return append(problems, HealthProblem{Kind: "catalog", Status: err.Error()})
+		return []HealthProblem{{Kind: "catalog", Status: err.Error()}}
 	}
-	snap := s.cat.Snapshot()
 	sources, views := s.Status()
+	return s.healthOf(sources, views)
+}
+
+// healthOf is Health over statuses the caller already has (after
+// probeCatalog succeeded).
+func (s *Server) healthOf(sources []SourceStatus, views []ViewStatus) []HealthProblem {
+	var problems []HealthProblem
+	snap := s.cat.Snapshot()
 	for _, src := range sources {
 		if !unhealthyStatus(src.Status) {
 			continue

@@ -34,6 +34,10 @@ type Config struct {
 	Logger           *slog.Logger
 }
 
+// processOnce sets the process-wide values version() and
+// pg_postmaster_start_time() report, once.
+var processOnce sync.Once
+
 // Server is a running lambdasql.
 type Server struct {
 	cfg     Config
@@ -72,8 +76,10 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, cat: cat, started: time.Now(), sessions: map[int32]*Session{}, obs: noObserver{}}
 	s.nextPID.Store(int32(os.Getpid()%10000) * 10)
-	exec.ServerStartTime = s.started
-	exec.ServerVersionString = fmt.Sprintf("PostgreSQL %s (lambdasql %s) on x86_64-pc-linux-gnu, compiled by Go, 64-bit", ServerVersion, Version)
+	processOnce.Do(func() {
+		exec.ServerStartTime = s.started
+		exec.ServerVersionString = fmt.Sprintf("PostgreSQL %s (lambdasql %s) on x86_64-pc-linux-gnu, compiled by Go, 64-bit", ServerVersion, Version)
+	})
 	if err := s.startEngine(); err != nil {
 		cat.Close()
 		return nil, err

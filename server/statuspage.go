@@ -109,9 +109,13 @@ func (p *statusPage) build(ctx context.Context) *pageData {
 	if s.wire != nil {
 		d.Connections = s.wire.Stats().ConnectionsActive
 	}
-	d.Problems = s.Health()
+	if err := s.probeCatalog(); err != nil {
+		d.Problems = []HealthProblem{{Kind: "catalog", Status: err.Error()}}
+		return d
+	}
 	var views []ViewStatus
 	d.Sources, views = s.Status()
+	d.Problems = s.healthOf(d.Sources, views)
 	runs, _ := s.cat.Runs("")
 	byView := map[string][]catalog.BatchRun{}
 	for _, r := range runs {

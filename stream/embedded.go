@@ -150,6 +150,21 @@ func (l *EmbeddedLog) Schema() exec.Schema { return l.schema }
 // Status implements Log.
 func (l *EmbeddedLog) Status() string { return "ok" }
 
+// EnsureNext raises partition p's next offset to at least off (the
+// capture marks and speed positions persisted elsewhere), so offsets are
+// never reused even if the log lost its tail entries.
+func (l *EmbeddedLog) EnsureNext(p int, off int64) {
+	ps := l.parts[p]
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if off > ps.next && len(ps.pending) == 0 {
+		ps.next, ps.committed = off, off
+		if ps.low < off {
+			ps.low = off
+		}
+	}
+}
+
 // NextPartition picks a partition for the next statement's rows (round
 // robin across statements, so one statement's rows stay together).
 func (l *EmbeddedLog) NextPartition() int { return int(l.rr.Add(1)-1) % len(l.parts) }
@@ -361,6 +376,11 @@ func (l *EmbeddedLog) Truncate(p int, before int64) error {
 			end = off + 1 // this entry too
 		} else {
 			end = off
+		}
+		// Never delete the newest entry: the next offset after a restart
+		// is derived from it, and offsets must never be reused.
+		if it.Last() && entryOffset(it.Key()) < end {
+			end = entryOffset(it.Key())
 		}
 	}
 	it.Close()

@@ -236,6 +236,9 @@ func ParseDate(s string) (DateD, error) {
 	}
 	t, err := time.Parse("2006-01-02", x)
 	if err != nil {
+		if strings.Contains(err.Error(), "out of range") {
+			return 0, sqlstate.New(sqlstate.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
+		}
 		return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type date: %q", s)
 	}
 	return DateOf(t), nil
@@ -302,6 +305,7 @@ func ParseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 			x = x[:j-1] + x[j:]
 		}
 	}
+	rangeErr := false
 	for _, layout := range tsLayouts {
 		var t time.Time
 		var err error
@@ -311,6 +315,7 @@ func ParseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 			t, err = time.ParseInLocation(layout, x, loc)
 		}
 		if err != nil {
+			rangeErr = rangeErr || strings.Contains(err.Error(), "out of range")
 			continue
 		}
 		if !withTZ {
@@ -319,6 +324,9 @@ func ParseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 			t = time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 		}
 		return TimestampD(t.UnixMicro()), nil
+	}
+	if rangeErr {
+		return 0, sqlstate.New(sqlstate.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
 	}
 	name := "timestamp without time zone"
 	if withTZ {
@@ -804,44 +812,34 @@ func AppendTimestampTZ(buf []byte, ts TimestampD, loc *time.Location) []byte {
 
 // AppendInterval appends an interval in IntervalStyle postgres:
 // "1 year 2 mons 3 days 04:05:06.5", "00:01:00", "-1 days +02:00:00".
+// As PostgreSQL does, a unit is plural unless its value is exactly 1, and
+// after a negative field a positive one carries an explicit '+'.
 func AppendInterval(buf []byte, iv IntervalD) []byte {
 	start := len(buf)
-	years, months := iv.Months/12, iv.Months%12
-	unit := func(v int32, name string) {
+	negSeen := false
+	field := func(v int64, name string) {
 		if v == 0 {
 			return
 		}
 		if len(buf) > start {
 			buf = append(buf, ' ')
 		}
-		buf = strconv.AppendInt(buf, int64(v), 10)
+		if v > 0 && negSeen {
+			buf = append(buf, '+')
+		}
+		buf = strconv.AppendInt(buf, v, 10)
 		buf = append(buf, ' ')
 		buf = append(buf, name...)
-		if v != 1 && v != -1 {
+		if v != 1 {
 			buf = append(buf, 's')
 		}
-	}
-	unit(years, "year")
-	if months != 0 {
-		if len(buf) > start {
-			buf = append(buf, ' ')
-		}
-		buf = strconv.AppendInt(buf, int64(months), 10)
-		buf = append(buf, " mon"...)
-		if months != 1 && months != -1 {
-			buf = append(buf, 's')
+		if v < 0 {
+			negSeen = true
 		}
 	}
-	if iv.Days != 0 {
-		if len(buf) > start {
-			buf = append(buf, ' ')
-		}
-		buf = strconv.AppendInt(buf, int64(iv.Days), 10)
-		buf = append(buf, " day"...)
-		if iv.Days != 1 && iv.Days != -1 {
-			buf = append(buf, 's')
-		}
-	}
+	field(int64(iv.Months/12), "year")
+	field(int64(iv.Months%12), "mon")
+	field(int64(iv.Days), "day")
 	if iv.Micros != 0 || len(buf) == start {
 		if len(buf) > start {
 			buf = append(buf, ' ')
@@ -850,7 +848,7 @@ func AppendInterval(buf []byte, iv IntervalD) []byte {
 		if us < 0 {
 			buf = append(buf, '-')
 			us = -us
-		} else if len(buf) > start && (iv.Days < 0 || iv.Months < 0) {
+		} else if negSeen {
 			buf = append(buf, '+')
 		}
 		buf = appendClock(buf, us)

@@ -249,6 +249,32 @@ func TestNoGapOnExpiry(t *testing.T) {
 // already below B (the incremental run recomputes the partition it
 // touches, even an older hour).
 func TestLateEventsReachBatchOnly(t *testing.T) {
+	t.Run("tumbling", lateEventsTumbling)
+	t.Run("hopping, partly late events", func(t *testing.T) {
+		// An event whose earlier hopping window closed but whose later one
+		// is open is dropped from the closed window only, and counted once.
+		srv := openServer(t, t.TempDir())
+		conn := connect(t, srv.addr())
+		m := newModel(windowSpec{Size: 2 * minute, Hop: minute, Lateness: 2 * minute}, 1)
+		s := newScenario(t, conn, "ev", "v", m, newGenerator(71, m, true))
+		s.create(1, "")
+		s.insertEvents([]event{s.g.newEvent(t0 + 10*minute)}) // watermark t0+8m
+		st := s.insertEvents([]event{s.g.newEvent(t0 + 7*minute + 30*second), s.g.newEvent(t0 + 7*minute + 10*second)})
+		if st.LateCount != 2 || m.lateClass(t0+7*minute+30*second, true, t0+8*minute) != 1 {
+			t.Fatalf("test setup: %d partly late events", st.LateCount)
+		}
+		s.lateTracked = false
+		s.check("partly late events")
+		s.refresh(false)
+		s.check("after REFRESH")
+		knownBug(t, bugHopLateCount)
+		if got := readStatus(t, conn, "v").Late; got != m.lateEvents {
+			t.Fatalf("lambda_views.late_events = %d, want %d (two events each dropped from one of its two windows)", got, m.lateEvents)
+		}
+	})
+}
+
+func lateEventsTumbling(t *testing.T) {
 	srv := openServer(t, t.TempDir())
 	conn := connect(t, srv.addr())
 	m := newModel(tumbling(minute, 2*minute), 1)
