@@ -220,6 +220,10 @@ func kafkaBench(ctx context.Context, ls *inproc, conn *pgx.Conn, n int) error {
 		return err
 	}
 	captured := time.Since(start)
+	// Stop consuming before the broker goes away.
+	if _, err := conn.Exec(ctx, "DROP SOURCE kafka_telemetry"); err != nil {
+		return fmt.Errorf("drop Kafka source: %w", err)
+	}
 	cores := float64(runtime.NumCPU())
 	var t table
 	t.add("stage", "seconds", "events/s", "events/s/core")

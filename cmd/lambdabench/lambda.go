@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -77,6 +80,8 @@ type lambdaOpts struct {
 	rssRate       int
 	rssLive       time.Duration
 	noPG          bool
+	copyClients   int
+	cpuprofile    string
 }
 
 func cmdLambda(args []string) error {
@@ -92,6 +97,8 @@ func cmdLambda(args []string) error {
 	fs.IntVar(&o.rssRate, "rss-rate", 1000, "events per second of the memory benchmark's generated hour")
 	fs.DurationVar(&o.rssLive, "rss-live", 30*time.Second, "live ingest after the generated hour in the memory benchmark")
 	fs.BoolVar(&o.noPG, "no-postgres", false, "skip the PostgreSQL reference")
+	fs.IntVar(&o.copyClients, "copy-clients", 2, "concurrent COPY connections in the sustained-rate benchmark")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of lambdabench (in-process server and clients) during the lambdasql point queries")
 	only := fs.String("only", "freshness,sustained,point,memory", "comma-separated parts to run")
 	fs.Parse(args)
 	for _, c := range strings.Split(*clients, ",") {
@@ -101,7 +108,7 @@ func cmdLambda(args []string) error {
 		}
 		o.clients = append(o.clients, n)
 	}
-	if o.samples < 1 || o.rate < 1 || o.sustainedRows < 1 || o.copyBatch < 1 || o.rssRate < 1 {
+	if o.samples < 1 || o.rate < 1 || o.sustainedRows < 1 || o.copyBatch < 1 || o.rssRate < 1 || o.copyClients < 1 {
 		return fmt.Errorf("counts and rates must be positive")
 	}
 	parts := map[string]bool{}
@@ -321,15 +328,43 @@ func sustainedAndPoint(ctx context.Context, o lambdaOpts, sustained, point bool)
 	chunks := splitCSV(csv, o.copyBatch)
 	var failed error
 	if sustained {
-		section(fmt.Sprintf("lambda (b): sustained ingest through the speed layer: %d events COPYed in batches of %d, 3 views", n, o.copyBatch))
+		section(fmt.Sprintf("lambda (b): sustained ingest through the speed layer: %d events COPYed in batches of %d by %d clients, 3 views",
+			n, o.copyBatch, o.copyClients))
+	}
+	copyConns := make([]*pgx.Conn, o.copyClients)
+	for i := range copyConns {
+		c, err := ls.connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close(ctx)
+		copyConns[i] = c
 	}
 	start := time.Now()
-	for _, c := range chunks {
-		if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(c), "COPY telemetry FROM STDIN (FORMAT csv)"); err != nil {
-			return fmt.Errorf("COPY: %w", err)
-		}
+	// Client i copies chunks i, i+clients, …: the batches of one client
+	// stay in time order, and the clients together stay within seconds of
+	// each other, far inside the 2-minute lateness.
+	var (
+		wg      sync.WaitGroup
+		copyErr = make([]error, len(copyConns))
+	)
+	for i, c := range copyConns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := i; k < len(chunks); k += len(copyConns) {
+				if _, err := c.PgConn().CopyFrom(ctx, bytes.NewReader(chunks[k]), "COPY telemetry FROM STDIN (FORMAT csv)"); err != nil {
+					copyErr[i] = fmt.Errorf("COPY: %w", err)
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	copied := time.Since(start)
+	if err := errors.Join(copyErr...); err != nil {
+		return err
+	}
 	views := []string{"device_metrics", "device_hourly", "user_activity"}
 	absorbed := map[string]time.Duration{}
 	err = waitFor(ctx, 10*time.Minute, 5*time.Millisecond, "the speed layer", func() (bool, error) {
@@ -437,6 +472,22 @@ func pointBench(ctx context.Context, ls *inproc, conn *pgx.Conn, o lambdaOpts) e
 	}
 	var t table
 	t.add("clients", "lambdasql p50", "p99", "queries/s", "PostgreSQL p50", "p99", "queries/s", "throughput ratio")
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		_, _, err = pointLoad(ctx, ls.url, 1, min(o.pointDuration, 5*time.Second), devices)
+		pprof.StopCPUProfile()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("CPU profile of one client's lambdasql point queries (server and client in this process): %s\n", o.cpuprofile)
+	}
 	for _, c := range o.clients {
 		lat, qps, err := pointLoad(ctx, ls.url, c, o.pointDuration, devices)
 		if err != nil {

@@ -175,7 +175,7 @@ func appendJSON(b []byte, ev *event) []byte {
 	} else {
 		b = append(b, "null"...)
 	}
-	b = append(b, `,"source":"lambdabench","firmware":"v2.4.1"}`...)
+	b = append(b, `,"firmware":"2.4.1"}`...)
 	return b
 }
 

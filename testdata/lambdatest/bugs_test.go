@@ -79,6 +79,15 @@ const bugRebuildIncludesLate = "BUG: a speed layer rebuilt from B (server/engine
 // at least one dropped copy.
 const bugHopLateCount = "BUG: stream/speed.go counts hopping late events as dropped copies ÷ windows per event: partly late events are undercounted"
 
+// bugCursorContext: server/cursor.go runs a cursor's operators under the
+// context of the FETCH that first pulls from them, and exec.Scan (exec/
+// scan.go, Next) starts its workers with that context. The context ends
+// with that FETCH, so the next FETCH on a cursor over a multi-file scan
+// fails with 57014 "canceling statement due to user request". A cursor
+// needs its own context, cancelled by CLOSE or the end of the
+// transaction.
+const bugCursorContext = "BUG: a second FETCH from a cursor fails with 57014: exec.Scan workers run under the first FETCH's context (server/cursor.go)"
+
 var runBugs = os.Getenv("LAMBDATEST_BUGS") != ""
 
 // knownBug skips the rest of the test because of an engine bug, unless

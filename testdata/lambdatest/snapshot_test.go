@@ -47,6 +47,7 @@ func TestSnapshotAtomicB(t *testing.T) {
 		}
 		s.check("fresh queries while the cursor is open")
 
+		knownBug(t, bugCursorContext)
 		rest := fetch(t, reader, "FETCH ALL FROM c")
 		mustExec(t, reader, "COMMIT")
 		if d := diffRows(append(first, rest...), want, true); d != "" {
