@@ -487,7 +487,8 @@ func (b *Binder) planAggregate(input Node, sc *scope, groupBy []exec.Expr, exprs
 			if _, seen := aggIdx[a.key]; seen {
 				return nil
 			}
-			call := exec.AggCall{Filter: -1, Name: a.key}
+			display, _, _ := strings.Cut(a.key, "§")
+			call := exec.AggCall{Filter: -1, Name: display}
 			call.Spec = agg.Spec{Name: a.name, Distinct: a.distinct, Result: a.t, Const: a.consts}
 			for _, arg := range a.args {
 				if containsAgg(arg) {
