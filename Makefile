@@ -26,6 +26,12 @@ test-fuzz:
 	  done; \
 	done
 
+# test-clients runs real clients (psql, psycopg2/3, node-postgres, pgjdbc,
+# kcat, Chromium, Grafana and Npgsql statement replays) against a demo
+# server; .ci/run installs them. See clients/README.md.
+test-clients: build
+	./scripts/test-clients.sh
+
 bench: build
 	./scripts/bench.sh
 

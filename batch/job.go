@@ -157,6 +157,11 @@ func (j *Job) run(ctx context.Context, kind string, run *catalog.BatchRun, progr
 	hasB := false
 	if wm, ok := exec.Watermark(clocks, j.Lateness, j.IdleTimeout, commitTime(m)); ok && len(clocks) > 0 {
 		B, hasB = exec.AlignDown(wm, grid), true
+		if j.Plan.Gap > 0 {
+			// An on-time event may still extend a session that ended
+			// within one gap of the watermark: such sessions are not final.
+			B = wm - j.Plan.Gap.Microseconds()
+		}
 	}
 	if prev != nil && (!hasB || prev.B > B) {
 		B, hasB = prev.B, true // B never moves backwards
@@ -214,21 +219,55 @@ func (j *Job) run(ctx context.Context, kind string, run *catalog.BatchRun, progr
 		os.RemoveAll(dir)
 		return err
 	}
+	// Buckets are independent: compute them on all cores, each with a
+	// single-threaded scan so that its result does not depend on how
+	// rows were split between workers (the same master dataset always
+	// gives the same floats).
+	type result struct {
+		bf  *catalog.BatchFile
+		in  int64
+		err error
+	}
+	results := make([]result, len(order))
+	sem := make(chan struct{}, max(1, exec.DefaultWorkers))
+	var wg sync.WaitGroup
+	var doneMu sync.Mutex
+	done := 0
+	var rowsRead int64
 	for i, b := range order {
-		if err := ctx.Err(); err != nil {
-			return fail(err)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, b int64) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := ctx.Err(); err != nil {
+				results[i] = result{err: err}
+				return
+			}
+			bf, in, err := j.computeBucket(ctx, m, b, b+Z, dir)
+			if err != nil {
+				err = fmt.Errorf("bucket %s: %w", fmtMicros(b), err)
+			}
+			results[i] = result{bf: bf, in: in, err: err}
+			doneMu.Lock()
+			done++
+			rowsRead += in
+			d, r := done, rowsRead
+			doneMu.Unlock()
+			if len(order) > 1 && d%max(1, len(order)/10) == 0 || d == len(order) && len(order) > 3 {
+				progress(fmt.Sprintf("%s: %d of %d time buckets recomputed (%d rows read)", j.View, d, len(order), r))
+			}
+		}(i, b)
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			return fail(r.err)
 		}
-		bf, in, err := j.computeBucket(ctx, m, b, b+Z, dir)
-		if err != nil {
-			return fail(fmt.Errorf("bucket %s: %w", fmtMicros(b), err))
-		}
-		run.RowsIn += in
-		if bf != nil {
-			run.RowsOut += bf.Rows
-			newFiles = append(newFiles, *bf)
-		}
-		if len(order) > 1 && (i+1)%max(1, len(order)/10) == 0 || i+1 == len(order) && len(order) > 3 {
-			progress(fmt.Sprintf("%s: %d of %d time buckets recomputed (%d rows read)", j.View, i+1, len(order), run.RowsIn))
+		run.RowsIn += r.in
+		if r.bf != nil {
+			run.RowsOut += r.bf.Rows
+			newFiles = append(newFiles, *r.bf)
 		}
 	}
 	// The new version: previous files outside the recomputed buckets, plus
@@ -315,6 +354,7 @@ func (j *Job) computeBucket(ctx context.Context, m *catalog.Manifest, b0, b1 int
 		bounds = []exec.Bound{{Col: etCol, Op: exec.OpGE, Value: types.TimestampD(lo)}, {Col: etCol, Op: exec.OpLT, Value: types.TimestampD(hi)}}
 	}
 	scan := exec.NewScan(ft, exec.ScanRequest{Columns: p.NeededCols, Bounds: bounds})
+	scan.SetWorkers(1) // deterministic: rows fold in file order (buckets run in parallel)
 	var op exec.Operator = scan
 	if len(p.NeededCols) != len(p.SourceCols) {
 		op = &exec.StepOp{Child: op, Step: &exec.WidenStep{Have: p.NeededCols, Full: p.SourceCols}}
@@ -434,6 +474,7 @@ type garbageFiles struct {
 	view    string
 	version int64 // files may be deleted when no reader holds a version ≤ this
 	paths   []string
+	after   time.Time // … and not before this (a reader may be between reading the catalog and Acquire)
 }
 
 // NewVersions returns an empty registry.
@@ -483,7 +524,7 @@ func (v *Versions) Published(dataDir, view string, old, nv *catalog.BatchVersion
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.garbage = append(v.garbage, garbageFiles{view: view, version: old.Version, paths: paths})
+	v.garbage = append(v.garbage, garbageFiles{view: view, version: old.Version, paths: paths, after: time.Now().Add(30 * time.Second)})
 	v.collect(view)
 }
 
@@ -495,7 +536,7 @@ func (v *Versions) collect(view string) {
 	}
 	var rest []garbageFiles
 	for _, g := range v.garbage {
-		if g.view == view && g.version < oldest {
+		if g.view == view && g.version < oldest && time.Now().After(g.after) {
 			for _, p := range g.paths {
 				if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) && v.log != nil {
 					v.log.Warn("cannot remove an old batch file", "file", p, "err", err)
@@ -506,6 +547,13 @@ func (v *Versions) collect(view string) {
 		rest = append(rest, g)
 	}
 	v.garbage = rest
+}
+
+// Collect deletes whatever garbage of view has become collectable.
+func (v *Versions) Collect(view string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.collect(view)
 }
 
 // Drop forgets a view (its directory is removed by the caller).

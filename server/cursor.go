@@ -31,9 +31,16 @@ type cursor struct {
 	pos     int64 // rows returned so far (the cursor's position)
 	done    bool
 	seen    [][]any // SCROLL: every row read so far
+	// ctx lives as long as the cursor: the operator tree (and its scan
+	// workers) outlives each FETCH.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 func (c *cursor) close() {
+	if c.cancel != nil {
+		c.cancel()
+	}
 	if c.pending != nil {
 		c.pending.Release()
 		c.pending = nil
@@ -48,8 +55,15 @@ func (c *cursor) close() {
 func (c *cursor) next(ctx context.Context, n int64) ([]arrow.Record, int64, error) {
 	var out []arrow.Record
 	var got int64
-	ctx = exec.WithExecCtx(ctx, c.ec)
+	fetch := ctx
+	ctx = exec.WithExecCtx(c.ctx, c.ec)
 	for (n < 0 || got < n) && !c.done {
+		if err := fetch.Err(); err != nil {
+			for _, r := range out {
+				r.Release()
+			}
+			return nil, 0, err
+		}
 		if c.pending == nil {
 			rec, err := c.op.Next(ctx)
 			if err == io.EOF {
@@ -102,17 +116,20 @@ func (s *Session) prepareCursor(ctx context.Context, p *stmt, st sql.Stmt, param
 			if _, dup := s.cursors[x.Name]; dup {
 				return nil, sqlstate.New(sqlstate.DuplicateCursor, "cursor %q already exists", x.Name)
 			}
-			ec := s.execCtx(context.Background(), args)
+			cctx, cancel := context.WithCancel(context.Background())
+			ec := s.execCtx(cctx, args)
 			node, _, err := s.planQuery(ctx, x.Query, p.params, ec)
 			if err != nil {
+				cancel()
 				return nil, err
 			}
 			comp := &planner.Compiler{Read: s.readMode()}
-			op, err := comp.Compile(exec.WithExecCtx(context.Background(), ec), node)
+			op, err := comp.Compile(exec.WithExecCtx(cctx, ec), node)
 			if err != nil {
+				cancel()
 				return nil, err
 			}
-			c := &cursor{name: x.Name, hold: x.Hold, scroll: x.Scroll, op: op, ec: ec, schema: visibleSchema(node.Schema())}
+			c := &cursor{name: x.Name, hold: x.Hold, scroll: x.Scroll, op: op, ec: ec, schema: visibleSchema(node.Schema()), ctx: cctx, cancel: cancel}
 			if x.Hold {
 				// WITH HOLD: materialize now so the cursor outlives the
 				// transaction independent of later catalog changes.

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lambdasql/batch"
@@ -35,6 +36,10 @@ type engine struct {
 	mu      sync.Mutex
 	sources map[string]*sourceRT
 	views   map[string]*viewRT
+	// started is set once every view of the catalog runs: before that the
+	// log is never truncated, since a view not yet started may need to
+	// replay from its checkpoint.
+	started atomic.Bool
 }
 
 // sourceRT is a running source.
@@ -99,6 +104,7 @@ func (s *Server) startEngine() error {
 			}
 		}
 	}
+	e.started.Store(true)
 	return nil
 }
 
@@ -234,7 +240,7 @@ func (c *captureInput) Read(ctx context.Context, p int, from int64, maxRows int)
 // captured runs after each capture commit: it truncates the embedded log
 // below what capture, every speed layer and every running scan still need.
 func (e *engine) captured(rt *sourceRT, m *catalog.Manifest) {
-	if rt.embedded == nil || m == nil {
+	if rt.embedded == nil || m == nil || !e.started.Load() {
 		return
 	}
 	for p := 0; p < rt.embedded.Partitions() && p < len(m.Marks); p++ {
@@ -242,7 +248,7 @@ func (e *engine) captured(rt *sourceRT, m *catalog.Manifest) {
 		e.mu.Lock()
 		for _, v := range e.views {
 			if v.view.Source == rt.src.Name && v.speed != nil {
-				if pos := v.speed.Positions(); p < len(pos) && pos[p] < keep {
+				if pos := v.speed.CheckpointPositions(); p < len(pos) && pos[p] < keep {
 					keep = pos[p]
 				}
 			}
@@ -495,6 +501,7 @@ func (e *engine) batchLoop(ctx context.Context, rt *viewRT) {
 		}
 		kind := batch.RunIncremental
 		err := e.runBatch(ctx, rt, kind, nil)
+		e.versions.Collect(rt.name)
 		if waiter != nil {
 			waiter <- err
 		}
@@ -574,12 +581,16 @@ func (e *engine) afterPublish(rt *viewRT) {
 	}
 	e.mu.Unlock()
 	rt.snapMu.Lock()
+	defer rt.snapMu.Unlock()
+	bv = e.srv.cat.Snapshot().Batch[rt.name]
+	if bv == nil || bv.Generation != rt.gen {
+		return
+	}
 	rt.lastB = bv.B
 	b := bv.B
 	for active := range rt.active {
 		b = min(b, active)
 	}
-	rt.snapMu.Unlock()
 	if b != math.MinInt64 && rt.speed != nil {
 		rt.speed.Prune(b)
 	}
@@ -607,7 +618,51 @@ func (e *engine) refresh(ctx context.Context, name string, full bool, progress f
 		return run, err
 	}
 	e.afterPublish(rt)
+	if full && rt.speed.Stats().DataGone {
+		// The log lost events the speed layer needed; the master dataset
+		// has them: rebuild the speed layer from it.
+		if err := e.reseedSpeed(ctx, rt); err != nil {
+			return run, err
+		}
+		progress(fmt.Sprintf("%s: speed layer rebuilt from the master dataset", name))
+	}
 	return run, nil
+}
+
+// reseedSpeed restarts a view's speed layer from the capture marks and
+// the master dataset above the current B.
+func (e *engine) reseedSpeed(ctx context.Context, rt *viewRT) error {
+	srt, ok := e.source(rt.view.Source)
+	if !ok {
+		return sqlstate.New(sqlstate.ObjectNotInPrerequisiteState, "source %q is not running", rt.view.Source)
+	}
+	if err := srt.capture.Flush(ctx); err != nil {
+		return err
+	}
+	snap := e.srv.cat.Snapshot()
+	m := snap.Manifests[srt.src.Name]
+	var start []int64
+	var clocks []exec.PartitionClock
+	if m != nil {
+		for _, mk := range m.Marks {
+			start = append(start, mk.Offset)
+			clocks = append(clocks, exec.PartitionClock{MaxTime: mk.MaxTime, LastAt: mk.LastAt})
+		}
+	}
+	if len(start) == 0 {
+		start = srt.capture.StartOffsets()
+	}
+	if err := rt.speed.Reset(start, clocks); err != nil {
+		return err
+	}
+	b := int64(math.MinInt64)
+	if bv := snap.Batch[rt.name]; bv != nil && bv.Generation == rt.gen {
+		b = bv.B
+	}
+	if err := e.seedSpeed(ctx, rt.speed, srt.src, m, rt.plan, b); err != nil {
+		return err
+	}
+	return rt.speed.SaveCheckpoint()
 }
 
 func (e *engine) view(name string) (*viewRT, bool) {
@@ -669,22 +724,37 @@ func (l *lambdaSplit) Split(ctx context.Context) (planner.Split, error) {
 	if !ok {
 		return planner.Split{}, sqlstate.New(sqlstate.ObjectNotInPrerequisiteState, "view %q is not running", l.name)
 	}
+	// Read your writes: events acknowledged before the query started are
+	// in the speed layer before its windows are read (bounded wait: a
+	// lagging speed layer serves what it has).
+	if srt, ok := l.e.source(rt.view.Source); ok && srt.embedded != nil {
+		targets := make([]int64, srt.log.Partitions())
+		for p := range targets {
+			targets[p], _ = srt.log.HighWater(ctx, p)
+		}
+		rt.speed.WaitCaughtUp(ctx, targets, 5*time.Second)
+	}
+	// Read B, register this snapshot and pin its batch version in one
+	// step: a publish that prunes the speed layer (afterPublish, under
+	// the same lock) then sees this query's B.
+	rt.snapMu.Lock()
 	snap := l.e.srv.cat.Snapshot()
 	bv := snap.Batch[l.name]
 	sp := planner.Split{}
 	if bv != nil && bv.Generation == rt.gen && bv.B != math.MinInt64 {
 		sp.B, sp.HasB = typesTS(bv.B), true
 	}
-	rt.snapMu.Lock()
 	key := int64(math.MinInt64)
 	if sp.HasB {
 		key = int64(sp.B)
 	}
 	rt.active[key]++
-	rt.snapMu.Unlock()
 	releaseVersion := func() {}
 	if bv != nil && bv.Generation == rt.gen {
 		releaseVersion = l.e.versions.Acquire(l.name, bv.Version)
+	}
+	rt.snapMu.Unlock()
+	if bv != nil && bv.Generation == rt.gen {
 		phys := l.cols
 		if n := len(phys); n > 0 && phys[n-1].Hidden {
 			phys = phys[:n-1]

@@ -68,6 +68,10 @@ type Speed struct {
 	status  string
 	lastErr error
 	gone    bool // the log no longer holds the offsets we need
+	// ckptPos are the positions of the last durable checkpoint: the log
+	// must keep every entry from them on, for a restart to replay.
+	ckptPos []int64
+	gen     int64 // bumped by Reset: entries read before it are dropped
 
 	latencies chan time.Duration // end-to-end latency samples (ack → visible)
 	changed   chan struct{}
@@ -85,7 +89,7 @@ func NewSpeed(cfg SpeedConfig, start []int64, startClocks []exec.PartitionClock)
 		cfg.Clock = time.Now
 	}
 	if cfg.CheckpointEvery <= 0 {
-		cfg.CheckpointEvery = 10 * time.Second
+		cfg.CheckpointEvery = 5 * time.Second
 	}
 	s := &Speed{cfg: cfg, log: cfg.Logger, clock: cfg.Clock, status: "starting",
 		latencies: make(chan time.Duration, 4096), changed: make(chan struct{}, 1), stopped: make(chan struct{})}
@@ -133,8 +137,25 @@ func (s *Speed) reset(start []int64, startClocks []exec.PartitionClock) error {
 		}
 	}
 	s.rows, s.late, s.ooo = 0, 0, 0
+	s.ckptPos = append([]int64{}, s.pos...)
 	s.recomputeWM()
 	return nil
+}
+
+// Reset empties the state and restarts consumption at start (with the
+// given partition clocks): REFRESH … FULL rebuilds a speed layer that lost
+// data this way, then seeds it from the master dataset.
+func (s *Speed) Reset(start []int64, clocks []exec.PartitionClock) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.rowsBuf {
+		r.Release()
+	}
+	s.rowsBuf = nil
+	s.gen++
+	s.gone = false
+	s.hasWM, s.wm = false, 0
+	return s.reset(start, clocks)
 }
 
 // Seed folds rows that precede the start offsets (read from the master
@@ -167,6 +188,13 @@ func (s *Speed) recomputeWM() {
 func (s *Speed) Run(ctx context.Context) {
 	defer close(s.stopped)
 	parts := len(s.pos)
+	if s.cfg.Checkpoint != "" {
+		// A checkpoint of the starting state (seeded or restored) right
+		// away: a crash before the first periodic one replays from here.
+		if err := s.SaveCheckpoint(); err != nil {
+			s.log.Warn("speed checkpoint failed", "view", s.cfg.View, "err", err)
+		}
+	}
 	lastCkpt := time.Now()
 	backoff := 100 * time.Millisecond
 	s.setStatus("ok", nil)
@@ -176,6 +204,7 @@ func (s *Speed) Run(ctx context.Context) {
 		for p := 0; p < parts; p++ {
 			s.mu.Lock()
 			from := s.pos[p]
+			gen := s.gen
 			s.mu.Unlock()
 			entries, err := s.cfg.Log.Read(ctx, p, from, 0, 64*1024, false)
 			if err != nil {
@@ -192,7 +221,7 @@ func (s *Speed) Run(ctx context.Context) {
 				}
 			}
 			for i := range entries {
-				if err := s.process(&entries[i]); err != nil {
+				if err := s.process(&entries[i], gen); err != nil {
 					runErr = err
 				}
 				entries[i].Release()
@@ -227,12 +256,13 @@ func (s *Speed) Run(ctx context.Context) {
 			wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 			s.mu.Lock()
 			from := s.pos[0]
+			gen := s.gen
 			s.mu.Unlock()
 			if parts == 1 {
 				entries, err := s.cfg.Log.Read(wctx, 0, from, 0, 64*1024, true)
 				if err == nil {
 					for i := range entries {
-						if perr := s.process(&entries[i]); perr != nil {
+						if perr := s.process(&entries[i], gen); perr != nil {
 							s.log.Warn("speed layer failed to fold an entry", "view", s.cfg.View, "err", perr)
 						}
 						entries[i].Release()
@@ -266,10 +296,13 @@ func (s *Speed) Stopped() <-chan struct{} { return s.stopped }
 // Ready reports whether the speed layer caught up with the log once.
 func (s *Speed) Ready() bool { return s.ready.Load() }
 
-// process folds one log entry.
-func (s *Speed) process(e *Entry) error {
+// process folds one log entry read at generation gen.
+func (s *Speed) process(e *Entry, gen int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if gen != s.gen {
+		return nil // read before a Reset: stale
+	}
 	defer func() {
 		if e.Next > s.pos[e.Partition] {
 			s.pos[e.Partition] = e.Next
@@ -306,9 +339,21 @@ func (s *Speed) process(e *Entry) error {
 			}
 			if len(keep) < len(wev) {
 				lateRows := int64(len(wev) - len(keep))
-				// A hopping window repeats a row: count events, not copies.
-				if per := int64(plan.Size / max(plan.Hop, 1)); plan.Hop > 0 && per > 1 {
-					lateRows = (lateRows + per - 1) / per
+				if plan.Hop > 0 && plan.Hop != plan.Size && plan.Gap == 0 {
+					// A hopping window repeats a row: count the events with
+					// at least one window closed (their earliest window
+					// ends at or below the watermark), not the copies.
+					lateRows = 0
+					size, hop := plan.Size.Microseconds(), plan.Hop.Microseconds()
+					for i, v := range ets {
+						if !et.IsValid(i) {
+							continue
+						}
+						first := exec.AlignDown(int64(v)-size, hop) + hop
+						if first+size <= s.wm {
+							lateRows++
+						}
+					}
 				}
 				s.late += lateRows
 				if len(keep) == 0 {
@@ -601,6 +646,7 @@ func (s *Speed) SaveCheckpoint() error {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	s.mu.Lock()
+	pos := append([]int64{}, s.pos...)
 	hdr, _ := json.Marshal(ckptHeader{View: s.cfg.View, Pos: s.pos, Clocks: s.clocks, WM: s.wm, HasWM: s.hasWM,
 		Rows: s.rows, Late: s.late, OOO: s.ooo, Saved: time.Now().UTC()})
 	var n [4]byte
@@ -632,7 +678,48 @@ func (s *Speed) SaveCheckpoint() error {
 		d.Sync()
 		d.Close()
 	}
+	s.mu.Lock()
+	s.ckptPos = pos
+	s.mu.Unlock()
 	return nil
+}
+
+// WaitCaughtUp waits until the speed layer has read every partition up
+// to the given offsets (what was acknowledged when a query started), or
+// until timeout or ctx ends. It reports whether it caught up.
+func (s *Speed) WaitCaughtUp(ctx context.Context, targets []int64, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		ok := true
+		for p, t := range targets {
+			if p < len(s.pos) && s.pos[p] < t {
+				ok = false
+				break
+			}
+		}
+		gone := s.gone
+		s.mu.Unlock()
+		if ok || gone {
+			return ok
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// CheckpointPositions returns the positions of the last durable
+// checkpoint (without checkpoints: the current positions). The log must
+// keep the entries from there on.
+func (s *Speed) CheckpointPositions() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.Checkpoint == "" || s.ckptPos == nil {
+		return append([]int64{}, s.pos...)
+	}
+	return append([]int64{}, s.ckptPos...)
 }
 
 // loadCheckpoint restores state; false when there is none.
@@ -681,6 +768,7 @@ func (s *Speed) loadCheckpoint() (bool, error) {
 	s.pos, s.clocks = h.Pos, h.Clocks
 	s.wm, s.hasWM = h.WM, h.HasWM
 	s.rows, s.late, s.ooo = h.Rows, h.Late, h.OOO
+	s.ckptPos = append([]int64{}, h.Pos...)
 	return true, nil
 }
 

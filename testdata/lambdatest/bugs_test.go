@@ -10,20 +10,6 @@ import (
 // call; LAMBDATEST_BUGS=1 runs past every knownBug call to show the
 // failures.
 const (
-	// bugLogOffsetsReset: stream/embedded.go, LogStore.Log derives a
-	// partition's next offset from its last stored entry. Capture
-	// (server/engine.go, engine.captured → EmbeddedLog.Truncate) deletes
-	// every entry once it is captured and folded by the speed layers, so
-	// after any restart that follows a full capture (a clean shutdown
-	// flushes capture) the partition starts again at offset 0, below the
-	// capture marks and the speed positions. Events acknowledged after the
-	// restart are then invisible to capture, to the speed layer and to
-	// SELECT … FROM source, and those below the old mark are never
-	// captured: silent loss of acknowledged events. The next offset must
-	// survive truncation (persist it, or start at least at the manifest
-	// marks and checkpoint positions).
-	bugLogOffsetsReset = "BUG: stream/embedded.go LogStore.Log restarts a fully truncated partition at offset 0 (below the capture marks): events acknowledged after a restart are lost"
-
 	// bugTruncatePastCheckpoint: server/engine.go, engine.captured
 	// truncates the embedded log below the speed layer's in-memory
 	// positions (Speed.Positions), not the positions of its last durable

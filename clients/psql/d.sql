@@ -1,0 +1,2 @@
+-- psql \d: every relation of the search path (the demo source and views).
+\d

@@ -1,0 +1,2 @@
+-- psql \df: user functions (none).
+\df

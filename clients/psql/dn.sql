@@ -1,0 +1,2 @@
+-- psql \dn: schemas.
+\dn

@@ -1,0 +1,2 @@
+-- psql \dt: tables (lambdasql sources).
+\dt

@@ -1,0 +1,2 @@
+-- psql \du: roles.
+\du

@@ -1,0 +1,2 @@
+-- psql \dv: views (the demo lambda views).
+\dv

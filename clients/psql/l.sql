@@ -1,0 +1,2 @@
+-- psql \l: databases.
+\l
