@@ -453,14 +453,20 @@ func formatG(f float64, digits int) string {
 // regIn resolves a name to the OID of a reg* type (regclass, regtype, …),
 // accepting a number too.
 func regIn(k *KernelCtx, to *types.T, s string) (any, error) {
-	if n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32); err == nil {
-		return types.OidD(n), nil
-	}
-	name := strings.TrimSpace(s)
 	var cat CatalogInfo
 	if k != nil && k.Ctx != nil {
 		cat = k.Catalog
 	}
+	return RegIn(cat, to, s)
+}
+
+// RegIn is the input function of the reg* types: it resolves a name (or a
+// number) against cat to an OID, as regclassin, regtypein, … do.
+func RegIn(cat CatalogInfo, to *types.T, s string) (any, error) {
+	if n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32); err == nil {
+		return types.OidD(n), nil
+	}
+	name := strings.TrimSpace(s)
 	if cat == nil {
 		return nil, sqlstate.New(sqlstate.UndefinedObject, "cannot resolve %q without a catalog", s)
 	}

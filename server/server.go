@@ -14,6 +14,7 @@ import (
 
 	"lambdasql/catalog"
 	"lambdasql/exec"
+	"lambdasql/sql/types"
 	"lambdasql/wire"
 )
 
@@ -118,6 +119,7 @@ func (s *Server) Start() error {
 	}
 	s.wire = ws
 	wire.RegNamer = s.regNamer
+	wire.RegParser = func(t *types.T, v string) (any, error) { return exec.RegIn(s.catalogInfo(), t, v) }
 	addr := s.cfg.Listen
 	if addr == "" {
 		addr = "127.0.0.1:5433"

@@ -142,6 +142,28 @@ func TestExtendedProtocolAndBinaryFormats(t *testing.T) {
 	}
 }
 
+// TestRegParams: a reg* parameter in text form is a name, resolved as
+// regclassin/regtypein do (psycopg's TypeInfo.fetch, pg_attribute lookups).
+func TestRegParams(t *testing.T) {
+	s := startServer(t, "")
+	c := connect(t, s)
+	ctx := context.Background()
+	var name string
+	var oid uint32
+	err := c.QueryRow(ctx, "SELECT typname, oid FROM pg_type t WHERE t.oid = $1::regtype", "timestamptz").Scan(&name, &oid)
+	if err != nil || name != "timestamptz" || oid != 1184 {
+		t.Fatalf("regtype param: %q %d %v", name, oid, err)
+	}
+	err = c.QueryRow(ctx, "SELECT $1::regclass::text", "pg_type").Scan(&name)
+	if err != nil || name != "pg_type" {
+		t.Fatalf("regclass param: %q %v", name, err)
+	}
+	_, err = c.Exec(ctx, "SELECT $1::regclass", "no_such_table")
+	if codeOf(err) != "42P01" {
+		t.Fatalf("unknown relation: %v", err)
+	}
+}
+
 func TestDDLPersistsAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir)

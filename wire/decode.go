@@ -19,6 +19,11 @@ var errBadBinary = errors.New("incorrect binary data format")
 // is larger, but every element costs at least 4 bytes of message anyway).
 const maxArrayElems = 1 << 27
 
+// RegParser reads the text form of a reg* parameter (regclass, regtype,
+// …): a name looked up in the catalog, as regclassin does. The server sets
+// it; without it a reg* parameter must be a number.
+var RegParser func(t *types.T, s string) (any, error)
+
 // decodeParam converts one Bind parameter to a datum of type t (see
 // sql/types for the representation). raw is nil for NULL; it aliases the
 // read buffer, so nothing returned may keep it.
@@ -33,6 +38,9 @@ func decodeParam(t *types.T, format int16, raw []byte, loc *time.Location, n int
 		}
 		if t == nil || t.Family == types.FamUnknown || t.Family == types.FamNull {
 			return string(raw), nil
+		}
+		if RegParser != nil && t.Family == types.FamOid && t.OID != types.Oid.OID && t.OID != types.Xid.OID {
+			return RegParser(t, string(raw))
 		}
 		return types.ParseText(t, string(raw), loc)
 	case 1:
