@@ -220,18 +220,14 @@ func (r *rewriter) chainFrag(parts []int) frag {
 }
 
 // typedLit parses "type 'literal'" (interval aside): int '1', timestamptz
-// '…', double precision '1', pg_catalog.int4 '1'. DATE '…' and TIMESTAMP
-// '…' stay as they are; TiDB reads them.
+// '…', double precision '1', pg_catalog.int4 '1', date '…', timestamp '…'
+// (TiDB's own DATE/TIMESTAMP literals would not keep PostgreSQL's types).
 func (r *rewriter) typedLit(i int) (ex, int, bool) {
 	tn, j, ok := r.typeName(i, false)
 	if !ok || r.t(j).Kind != TokString {
 		return ex{}, 0, false
 	}
 	pos := r.t(i).Pos
-	if (tn == "date" || tn == "timestamp") && j == i+1 {
-		f := frag{r.tok(i), r.tok(j)}
-		return atomOf(f, pos), j + 1, true
-	}
 	if strings.HasPrefix(tn, "interval") && tn != "interval" {
 		// interval hour '1' is not PostgreSQL; the qualifier comes after the literal.
 		return ex{}, 0, false

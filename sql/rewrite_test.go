@@ -59,8 +59,8 @@ func TestRewrite(t *testing.T) {
 			"select __cast(__cast(a, 'int'), 'text'), __cast((a + 1), 'text'), __cast(f(x), 'int'), __cast(__array(1), 'int[]'), __cast($1, 'int'), -__cast(a, 'int')"},
 		{"typed literals", "SELECT interval '1 hour', INTERVAL '1' HOUR, interval '90' minute, timestamptz '2020-01-01', timestamp with time zone '2020-01-01', int '1', double precision '1.5', bool 't', pg_catalog.int4 '7', TIME '12:00'",
 			"select __cast('1 hour', 'interval'), __cast('1 hour', 'interval'), __cast('90 minute', 'interval'), __cast('2020-01-01', 'timestamptz'), __cast('2020-01-01', 'timestamp with time zone'), __cast('1', 'int'), __cast('1.5', 'double precision'), __cast('t', 'bool'), __cast('7', 'pg_catalog.int4'), __cast('12:00', 'time')"},
-		{"date and timestamp literals stay", "SELECT DATE '2020-01-01', TIMESTAMP '2020-01-01 00:00:00'",
-			"select date '2020-01-01', timestamp '2020-01-01 00:00:00'"},
+		{"date and timestamp literals are casts", "SELECT DATE '2020-01-01', TIMESTAMP '2020-01-01 00:00:00'",
+			"select __cast('2020-01-01', 'date'), __cast('2020-01-01 00:00:00', 'timestamp')"},
 		{"bit strings", "SELECT B'01', X'ff'", "select __cast('b01', 'bit'), __cast('xff', 'bit')"},
 		// Arrays, ANY/ALL.
 		{"arrays", "SELECT ARRAY[1,2,3], ARRAY[[1,2],[3,4]], ARRAY(SELECT x FROM t), ARRAY[]::int[]",
