@@ -170,8 +170,12 @@ func (c *conn) copyOut(ctx context.Context, r CopyOutResult, cols exec.Schema) (
 		codes[i] = uint16(format)
 	}
 	c.send(&pgproto3.CopyOutResponse{OverallFormat: byte(format), ColumnFormatCodes: codes})
+	// Binary: the file header goes in the same CopyData as the first row,
+	// as PostgreSQL sends it (psycopg 3 parses each CopyData as one row
+	// after stripping the header from the first), or alone without rows.
+	var header []byte
 	if bin {
-		c.send(&pgproto3.CopyData{Data: binaryCopyHeader})
+		header = binaryCopyHeader
 	} else if f.Kind == "csv" && f.Header {
 		start := c.beginCopyData()
 		for i, col := range cols {
@@ -205,11 +209,17 @@ func (c *conn) copyOut(ctx context.Context, r CopyOutResult, cols exec.Schema) (
 		if err != nil {
 			return "", err
 		}
-		c.appendCopyRows(n, len(encs), &f)
+		c.appendCopyRows(n, len(encs), &f, header)
+		if n > 0 {
+			header = nil
+		}
 		rows += int64(n)
 		if err := c.flush(); err != nil {
 			return "", err
 		}
+	}
+	if header != nil {
+		c.send(&pgproto3.CopyData{Data: header})
 	}
 	if bin {
 		c.send(&pgproto3.CopyData{Data: []byte{0xff, 0xff}})
@@ -227,12 +237,16 @@ func (c *conn) endCopyData(lenAt int) {
 	binary.BigEndian.PutUint32(c.wbuf[lenAt:], uint32(len(c.wbuf)-lenAt))
 }
 
-// appendCopyRows appends one CopyData per row from the encoded columns.
-func (c *conn) appendCopyRows(n, ncols int, f *CopyFormat) {
+// appendCopyRows appends one CopyData per row from the encoded columns;
+// header (binary COPY's file header) starts the first one.
+func (c *conn) appendCopyRows(n, ncols int, f *CopyFormat, header []byte) {
 	cols := c.cols[:ncols]
 	for i := 0; i < n; i++ {
 		start := c.beginCopyData()
 		if f.Kind == "binary" {
+			if i == 0 {
+				c.wbuf = append(c.wbuf, header...)
+			}
 			c.wbuf = binary.BigEndian.AppendUint16(c.wbuf, uint16(ncols))
 			for j := range cols {
 				s, e := cols[j].span(i)

@@ -363,3 +363,59 @@ func TestCopyFormatting(t *testing.T) {
 		t.Errorf("value equal to NULL string: %q", got)
 	}
 }
+
+// TestCopyToBinaryFraming checks binary COPY TO's CopyData messages are
+// framed as PostgreSQL frames them: the file header together with the
+// first row, one row per message, the trailer alone; without rows the
+// header alone (psycopg 3 parses each CopyData as one row).
+func TestCopyToBinaryFraming(t *testing.T) {
+	ts := startServer(t, Config{})
+	rc := ts.raw(t)
+	copyData := func() [][]byte {
+		t.Helper()
+		rc.send(&pgproto3.Query{String: "COPY items TO STDOUT (FORMAT binary)"})
+		var out [][]byte
+		for {
+			m, err := rc.fe.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch m := m.(type) {
+			case *pgproto3.CopyData:
+				out = append(out, append([]byte{}, m.Data...))
+			case *pgproto3.ErrorResponse:
+				t.Fatalf("error: %s", m.Message)
+			case *pgproto3.ReadyForQuery:
+				return out
+			}
+		}
+	}
+	trailer := []byte{0xff, 0xff}
+	// No rows: [header] [trailer].
+	msgs := copyData()
+	if len(msgs) != 2 || !bytes.Equal(msgs[0], binaryCopyHeader) || !bytes.Equal(msgs[1], trailer) {
+		t.Fatalf("empty binary COPY: %x", msgs)
+	}
+	rc.send(&pgproto3.Query{String: "COPY items (id) FROM STDIN"})
+	rc.recv()
+	rc.send(&pgproto3.CopyData{Data: []byte("1\n2\n3\n")}, &pgproto3.CopyDone{})
+	rc.expect("CommandComplete(COPY 3)", "ReadyForQuery(I)")
+	// Three rows: [header + row 1] [row 2] [row 3] [trailer].
+	msgs = copyData()
+	if len(msgs) != 4 || !bytes.Equal(msgs[3], trailer) || !bytes.HasPrefix(msgs[0], binaryCopyHeader) {
+		t.Fatalf("binary COPY: %x", msgs)
+	}
+	msgs[0] = msgs[0][len(binaryCopyHeader):]
+	for i, m := range msgs[:3] {
+		// 4 fields: id int8 = i+1, then three NULLs.
+		want := binary.BigEndian.AppendUint16(nil, 4)
+		want = binary.BigEndian.AppendUint32(want, 8)
+		want = binary.BigEndian.AppendUint64(want, uint64(i+1))
+		for range 3 {
+			want = binary.BigEndian.AppendUint32(want, 0xffffffff)
+		}
+		if !bytes.Equal(m, want) {
+			t.Errorf("row %d: %x, want %x", i+1, m, want)
+		}
+	}
+}
