@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
@@ -16,8 +17,12 @@ import (
 )
 
 // cursor is a server-side cursor (DECLARE … CURSOR). It reads forward
-// from its operator tree; rows already fetched are kept so that FETCH
-// ABSOLUTE/BACKWARD on a SCROLL cursor works within what was read.
+// from its operator tree. Its position follows PostgreSQL's portals
+// (pquery.c): pos counts the rows up to and including the current one, and
+// atStart/atEnd mark the positions before the first and after the last
+// row. A SCROLL cursor keeps every row read so far (store), so that moving
+// backward or to an absolute position serves those rows again, and moving
+// forward past them continues with the operator.
 type cursor struct {
 	name   string
 	hold   bool
@@ -25,17 +30,27 @@ type cursor struct {
 	op     exec.Operator
 	ec     *exec.Ctx
 	schema exec.Schema
-	// buffered rows not yet returned, and all returned rows for SCROLL
+	// the operator's record being consumed
 	pending arrow.Record
 	pendOff int64
-	pos     int64 // rows returned so far (the cursor's position)
-	done    bool
-	seen    [][]any // SCROLL: every row read so far
+	done    bool  // the operator returned io.EOF
+	read    int64 // rows taken from the operator
+	// SCROLL: every row read so far; ends[i] is the number of rows in
+	// store[:i+1].
+	store []arrow.Record
+	ends  []int64
+	// the position, as PostgreSQL's portalPos, atStart and atEnd
+	pos     int64
+	atStart bool
+	atEnd   bool
 	// ctx lives as long as the cursor: the operator tree (and its scan
 	// workers) outlives each FETCH.
 	ctx    context.Context
 	cancel context.CancelFunc
 }
+
+// fetchAll is a count of FETCH ALL (PostgreSQL's FETCH_ALL).
+const fetchAll = -1
 
 func (c *cursor) close() {
 	if c.cancel != nil {
@@ -45,23 +60,33 @@ func (c *cursor) close() {
 		c.pending.Release()
 		c.pending = nil
 	}
+	for _, r := range c.store {
+		r.Release()
+	}
+	c.store, c.ends = nil, nil
 	if c.op != nil {
 		c.op.Close()
 		c.op = nil
 	}
 }
 
-// next returns up to n rows (n < 0: all) as records.
-func (c *cursor) next(ctx context.Context, n int64) ([]arrow.Record, int64, error) {
+func releaseAll(recs []arrow.Record) {
+	for _, r := range recs {
+		r.Release()
+	}
+}
+
+// pull reads up to n rows (fetchAll: all) from the operator. A SCROLL
+// cursor keeps them in its store. The records are returned when emit is
+// set, else released.
+func (c *cursor) pull(ctx context.Context, n int64, emit bool) ([]arrow.Record, int64, error) {
 	var out []arrow.Record
 	var got int64
 	fetch := ctx
 	ctx = exec.WithExecCtx(c.ctx, c.ec)
-	for (n < 0 || got < n) && !c.done {
+	for (n == fetchAll || got < n) && !c.done {
 		if err := fetch.Err(); err != nil {
-			for _, r := range out {
-				r.Release()
-			}
+			releaseAll(out)
 			return nil, 0, err
 		}
 		if c.pending == nil {
@@ -71,32 +96,259 @@ func (c *cursor) next(ctx context.Context, n int64) ([]arrow.Record, int64, erro
 				break
 			}
 			if err != nil {
-				for _, r := range out {
-					r.Release()
-				}
+				releaseAll(out)
 				return nil, 0, err
+			}
+			if rec.NumRows() == 0 {
+				rec.Release()
+				continue
 			}
 			c.pending, c.pendOff = rec, 0
 		}
-		avail := c.pending.NumRows() - c.pendOff
-		take := avail
-		if n >= 0 && n-got < take {
+		take := c.pending.NumRows() - c.pendOff
+		if n != fetchAll && n-got < take {
 			take = n - got
 		}
 		slice := c.pending.NewSlice(c.pendOff, c.pendOff+take)
 		if c.scroll {
-			c.seen = append(c.seen, exec.Rows(slice, c.schema)...)
+			slice.Retain()
+			c.store = append(c.store, slice)
+			c.ends = append(c.ends, c.read+take)
 		}
-		out = append(out, slice)
+		if emit {
+			out = append(out, slice)
+		} else {
+			slice.Release()
+		}
 		got += take
+		c.read += take
 		c.pendOff += take
 		if c.pendOff >= c.pending.NumRows() {
 			c.pending.Release()
 			c.pending = nil
 		}
 	}
+	return out, got, nil
+}
+
+// stored returns slices of the stored rows [from, to) (0-based).
+func (c *cursor) stored(from, to int64) []arrow.Record {
+	var out []arrow.Record
+	i, _ := slices.BinarySearch(c.ends, from+1)
+	for ; i < len(c.store) && from < to; i++ {
+		start := int64(0)
+		if i > 0 {
+			start = c.ends[i-1]
+		}
+		end := min(c.ends[i], to)
+		out = append(out, c.store[i].NewSlice(from-start, end-start))
+		from = end
+	}
+	return out
+}
+
+// forward moves count rows forward (fetchAll: to the end) and returns
+// them when emit is set: PortalRunSelect forward.
+func (c *cursor) forward(ctx context.Context, count int64, emit bool) ([]arrow.Record, int64, error) {
+	if c.atEnd || count == 0 {
+		return nil, 0, nil
+	}
+	var out []arrow.Record
+	var got int64
+	if c.scroll && c.pos < c.read { // rows read before
+		got = c.read - c.pos
+		if count != fetchAll && count < got {
+			got = count
+		}
+		if emit {
+			out = c.stored(c.pos, c.pos+got)
+		}
+	}
+	if count == fetchAll || got < count {
+		more := int64(fetchAll)
+		if count != fetchAll {
+			more = count - got
+		}
+		recs, n, err := c.pull(ctx, more, emit)
+		if err != nil {
+			releaseAll(out)
+			return nil, 0, err
+		}
+		out = append(out, recs...)
+		got += n
+	}
+	if got > 0 {
+		c.atStart = false
+	}
+	if count == fetchAll || got < count {
+		c.atEnd = true
+	}
 	c.pos += got
 	return out, got, nil
+}
+
+// errNoScroll is PostgreSQL's error for moving a NO SCROLL cursor back.
+func errNoScroll() error {
+	return sqlstate.New(sqlstate.ObjectNotInPrerequisiteState, "cursor can only scan forward").WithHint("Declare it with SCROLL option to enable backward scan.")
+}
+
+// backward moves count rows backward (fetchAll: to the start) and returns
+// them, last first, when emit is set: PortalRunSelect backward.
+func (c *cursor) backward(count int64, emit bool) ([]arrow.Record, int64, error) {
+	if !c.scroll {
+		return nil, 0, errNoScroll()
+	}
+	if c.atStart || count == 0 {
+		return nil, 0, nil
+	}
+	p := c.pos // the row after the ones returned
+	if c.atEnd {
+		p++
+	}
+	n := p - 1
+	if count != fetchAll && count < n {
+		n = count
+	}
+	var out []arrow.Record
+	if emit && n > 0 {
+		var rows [][]any
+		for _, r := range c.stored(p-1-n, p-1) {
+			rows = append(rows, exec.Rows(r, c.schema)...)
+			r.Release()
+		}
+		slices.Reverse(rows)
+		out = []arrow.Record{exec.RecordOf(c.schema, rows)}
+	}
+	if n > 0 && c.atEnd {
+		c.atEnd = false
+		c.pos++
+	}
+	if count == fetchAll || n < count {
+		c.atStart, c.pos = true, 0
+	} else {
+		c.pos -= n
+	}
+	return out, n, nil
+}
+
+// rewind moves before the first row: DoPortalRewind.
+func (c *cursor) rewind() error {
+	if c.atStart && !c.atEnd {
+		return nil
+	}
+	if !c.scroll {
+		return errNoScroll()
+	}
+	c.atStart, c.atEnd, c.pos = true, false, 0
+	return nil
+}
+
+// fetch runs FETCH (emit) or MOVE as PortalRunFetch does; the count is the
+// command tag's.
+func (c *cursor) fetch(ctx context.Context, x *sql.Fetch) ([]arrow.Record, int64, error) {
+	emit := !x.Move
+	count := x.Count
+	forward := true
+	switch x.Direction {
+	case sql.FetchForward, sql.FetchBackward:
+		forward = x.Direction == sql.FetchForward
+		if x.All {
+			count = fetchAll
+		}
+	case sql.FetchAbsolute:
+		switch {
+		case count > 0:
+			// Rewind and advance count-1 rows, or get there from the
+			// current position when that is nearer.
+			if count-1 < c.pos/2 {
+				if err := c.rewind(); err != nil {
+					return nil, 0, err
+				}
+				if count > 1 {
+					if _, _, err := c.forward(ctx, count-1, false); err != nil {
+						return nil, 0, err
+					}
+				}
+			} else {
+				pos := c.pos
+				if c.atEnd {
+					pos++ // one extra row back when off the end
+				}
+				var err error
+				if count <= pos {
+					_, _, err = c.backward(pos-count+1, false)
+				} else if count > pos+1 {
+					_, _, err = c.forward(ctx, count-pos-1, false)
+				}
+				if err != nil {
+					return nil, 0, err
+				}
+			}
+			return c.forward(ctx, 1, emit)
+		case count < 0:
+			// Advance to the end, back up -count-1 rows, return the prior row.
+			if _, _, err := c.forward(ctx, fetchAll, false); err != nil {
+				return nil, 0, err
+			}
+			if count < -1 {
+				if _, _, err := c.backward(-count-1, false); err != nil {
+					return nil, 0, err
+				}
+			}
+			return c.backward(1, emit)
+		default:
+			return nil, 0, c.rewind()
+		}
+	case sql.FetchRelative:
+		switch {
+		case count > 0:
+			if count > 1 {
+				if _, _, err := c.forward(ctx, count-1, false); err != nil {
+					return nil, 0, err
+				}
+			}
+			return c.forward(ctx, 1, emit)
+		case count < 0:
+			if count < -1 {
+				if _, _, err := c.backward(-count-1, false); err != nil {
+					return nil, 0, err
+				}
+			}
+			return c.backward(1, emit)
+		}
+		// RELATIVE 0 is FORWARD 0
+	default:
+		return nil, 0, sqlstate.New(sqlstate.FeatureNotSupported, "FETCH direction is not supported")
+	}
+	if count == 0 {
+		// FETCH 0 fetches the current row again; MOVE 0 counts it.
+		onRow := !c.atStart && !c.atEnd
+		if !emit || !onRow {
+			if onRow {
+				return nil, 1, nil
+			}
+			return nil, 0, nil
+		}
+		if _, _, err := c.backward(1, false); err != nil {
+			return nil, 0, err
+		}
+		return c.forward(ctx, 1, emit)
+	}
+	if !forward && count == fetchAll && !emit {
+		// MOVE BACKWARD ALL is a rewind.
+		n := c.pos
+		if n > 0 && !c.atEnd {
+			n--
+		}
+		if err := c.rewind(); err != nil {
+			return nil, 0, err
+		}
+		return nil, n, nil
+	}
+	if forward {
+		return c.forward(ctx, count, emit)
+	}
+	return c.backward(count, emit)
 }
 
 func (s *Session) prepareCursor(ctx context.Context, p *stmt, st sql.Stmt, paramOIDs []uint32) (wire.Statement, error) {
@@ -129,20 +381,21 @@ func (s *Session) prepareCursor(ctx context.Context, p *stmt, st sql.Stmt, param
 				cancel()
 				return nil, err
 			}
-			c := &cursor{name: x.Name, hold: x.Hold, scroll: x.Scroll, op: op, ec: ec, schema: visibleSchema(node.Schema()), ctx: cctx, cancel: cancel}
+			c := &cursor{name: x.Name, hold: x.Hold, scroll: x.Scroll, op: op, ec: ec, schema: visibleSchema(node.Schema()), ctx: cctx, cancel: cancel, atStart: true}
 			if x.Hold {
 				// WITH HOLD: materialize now so the cursor outlives the
 				// transaction independent of later catalog changes.
-				recs, _, err := c.next(ctx, -1)
+				recs, _, err := c.pull(ctx, fetchAll, true)
 				if err != nil {
 					c.close()
 					return nil, err
 				}
 				op.Close()
+				for _, r := range c.store {
+					r.Release()
+				}
 				c.op = exec.NewRecords("held cursor", c.schema, recs...)
-				c.done = false
-				c.pos = 0
-				c.seen = nil
+				c.done, c.read, c.store, c.ends = false, 0, nil, nil
 			}
 			s.cursors[x.Name] = c
 			return tagResult("DECLARE CURSOR"), nil
@@ -161,58 +414,15 @@ func (s *Session) prepareCursor(ctx context.Context, p *stmt, st sql.Stmt, param
 			if !ok {
 				return nil, sqlstate.New(sqlstate.InvalidCursorName, "cursor %q does not exist", x.Cursor)
 			}
-			verb := "FETCH"
+			recs, n, err := c.fetch(ctx, x)
+			if err != nil {
+				return nil, err
+			}
 			if x.Move {
-				verb = "MOVE"
+				releaseAll(recs)
+				return tagResult(fmt.Sprintf("MOVE %d", n)), nil
 			}
-			switch x.Direction {
-			case sql.FetchForward:
-				n := x.Count
-				if x.All {
-					n = -1
-				}
-				recs, got, err := c.next(ctx, n)
-				if err != nil {
-					return nil, err
-				}
-				if x.Move {
-					for _, r := range recs {
-						r.Release()
-					}
-					return tagResult(fmt.Sprintf("MOVE %d", got)), nil
-				}
-				return &rowsResult{recs: recs, tag: fmt.Sprintf("FETCH %d", got)}, nil
-			case sql.FetchAbsolute, sql.FetchRelative, sql.FetchBackward:
-				if !c.scroll {
-					return nil, sqlstate.New("55000", "cursor can only scan forward").WithHint("Declare it with SCROLL option to enable backward scan.")
-				}
-				target := x.Count
-				switch x.Direction {
-				case sql.FetchRelative:
-					target = c.pos + x.Count
-				case sql.FetchBackward:
-					target = c.pos - x.Count
-					if x.All {
-						target = 0
-					}
-				}
-				if target > int64(len(c.seen)) {
-					if _, _, err := c.next(ctx, target-int64(len(c.seen))); err != nil {
-						return nil, err
-					}
-				}
-				if target < 1 || target > int64(len(c.seen)) {
-					c.pos = max(0, min(target, int64(len(c.seen))))
-					return &rowsResult{tag: verb + " 0"}, nil
-				}
-				c.pos = target
-				row := c.seen[target-1]
-				if x.Move {
-					return tagResult(verb + " 1"), nil
-				}
-				return &rowsResult{recs: []arrow.Record{exec.RecordOf(c.schema, [][]any{row})}, tag: verb + " 1"}, nil
-			}
-			return nil, sqlstate.New(sqlstate.FeatureNotSupported, "FETCH direction is not supported")
+			return &rowsResult{recs: recs, tag: fmt.Sprintf("FETCH %d", n)}, nil
 		}
 		return p, nil
 	case *sql.CloseCursor:
