@@ -76,9 +76,9 @@ func FuncNames() []string {
 // Overloads returns the overloads of name.
 func Overloads(name string) []*Func { return funcs[strings.ToLower(name)] }
 
-// numericRank orders numeric types for promotion (PostgreSQL's implicit
+// NumericRank orders numeric types for promotion (PostgreSQL's implicit
 // cast chain int2 → int4 → int8 → numeric → float4 → float8).
-func numericRank(t *types.T) int {
+func NumericRank(t *types.T) int {
 	switch t.OID {
 	case types.Int2.OID:
 		return 1
@@ -108,7 +108,7 @@ func ImplicitCast(from, to *types.T) bool {
 	if to == AnyArray {
 		return from.Family == types.FamArray
 	}
-	if rf, rt := numericRank(from), numericRank(to); rf > 0 && rt > 0 {
+	if rf, rt := NumericRank(from), NumericRank(to); rf > 0 && rt > 0 {
 		return rf <= rt
 	}
 	switch {
@@ -151,7 +151,7 @@ func castCost(from, to *types.T) int {
 	if !ImplicitCast(from, to) {
 		return -1
 	}
-	if rf, rt := numericRank(from), numericRank(to); rf > 0 && rt > 0 {
+	if rf, rt := NumericRank(from), NumericRank(to); rf > 0 && rt > 0 {
 		return 2 + (rt - rf)
 	}
 	if from.Family == types.FamOid && to.Family == types.FamOid {

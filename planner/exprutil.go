@@ -296,7 +296,7 @@ func commonType(ts []*types.T, context string) (*types.T, error) {
 		}
 		switch {
 		case out.IsNumeric() && t.IsNumeric():
-			if rank(t) > rank(out) {
+			if exec.NumericRank(t) > exec.NumericRank(out) {
 				out = t
 			}
 		case out.Family == types.FamString && t.Family == types.FamString:
@@ -318,24 +318,6 @@ func commonType(ts []*types.T, context string) (*types.T, error) {
 		return types.Text, nil
 	}
 	return out, nil
-}
-
-func rank(t *types.T) int {
-	switch t.OID {
-	case types.Int2.OID:
-		return 1
-	case types.Int4.OID:
-		return 2
-	case types.Int8.OID:
-		return 3
-	case types.Numeric.OID:
-		return 4
-	case types.Float4.OID:
-		return 5
-	case types.Float8.OID:
-		return 6
-	}
-	return 0
 }
 
 // foldConst evaluates e when it depends on no column (constant folding).
