@@ -29,11 +29,9 @@ type Sort struct {
 	Limit  int64 // -1: all rows
 	Offset int64 // rows the Limit above will skip; kept so top-N keeps enough
 
-	out     arrow.Record
-	emitted int64
-	done    bool
-	held    int64
-	mem     *MemTracker
+	materialized
+	held int64
+	mem  *MemTracker
 }
 
 // Schema implements Operator.
@@ -266,26 +264,40 @@ func columnComparator(a arrow.Array, t *types.T, key SortKey) func(i, j int) int
 	}
 }
 
-// Next implements Operator.
-func (s *Sort) Next(ctx context.Context) (arrow.Record, error) {
-	if s.done {
+// materialized is the output side of an operator that computes its whole
+// result as one record (Sort, Window) and hands it out BatchSize rows at a
+// time.
+type materialized struct {
+	out     arrow.Record
+	emitted int64
+	done    bool
+}
+
+// next returns the next slice of out, running build first to set it.
+func (m *materialized) next(ctx context.Context, build func(context.Context) error) (arrow.Record, error) {
+	if m.done {
 		return nil, io.EOF
 	}
-	if s.out == nil {
-		if err := s.collect(ctx); err != nil {
-			s.done = true
+	if m.out == nil {
+		if err := build(ctx); err != nil {
+			m.done = true
 			return nil, err
 		}
 	}
-	n := s.out.NumRows()
-	if s.emitted >= n {
-		s.done = true
+	n := m.out.NumRows()
+	if m.emitted >= n {
+		m.done = true
 		return nil, io.EOF
 	}
-	to := min(n, s.emitted+int64(BatchSize))
-	rec := s.out.NewSlice(s.emitted, to)
-	s.emitted = to
+	to := min(n, m.emitted+int64(BatchSize))
+	rec := m.out.NewSlice(m.emitted, to)
+	m.emitted = to
 	return rec, nil
+}
+
+// Next implements Operator.
+func (s *Sort) Next(ctx context.Context) (arrow.Record, error) {
+	return s.materialized.next(ctx, s.collect)
 }
 
 // Close implements Operator.

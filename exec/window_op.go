@@ -3,7 +3,6 @@ package exec
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -38,11 +37,9 @@ type Window struct {
 	Calls []WindowCall
 	Out   Schema
 
-	out     arrow.Record
-	emitted int64
-	done    bool
-	held    int64
-	mem     *MemTracker
+	materialized
+	held int64
+	mem  *MemTracker
 }
 
 // Schema implements Operator.
@@ -72,24 +69,7 @@ func (w *Window) Close() error {
 
 // Next implements Operator.
 func (w *Window) Next(ctx context.Context) (arrow.Record, error) {
-	if w.done {
-		return nil, io.EOF
-	}
-	if w.out == nil {
-		if err := w.compute(ctx); err != nil {
-			w.done = true
-			return nil, err
-		}
-	}
-	n := w.out.NumRows()
-	if w.emitted >= n {
-		w.done = true
-		return nil, io.EOF
-	}
-	to := min(n, w.emitted+int64(BatchSize))
-	rec := w.out.NewSlice(w.emitted, to)
-	w.emitted = to
-	return rec, nil
+	return w.materialized.next(ctx, w.compute)
 }
 
 func (w *Window) compute(ctx context.Context) error {
