@@ -553,3 +553,60 @@ func (s *Session) evalArgs(ctx context.Context, q *sql.Query, want []*types.T) (
 	}
 	return out, nil
 }
+
+// CursorPortal implements wire.CursorPortals: as in PostgreSQL, a cursor
+// made by DECLARE is a protocol portal of the same name (Describe,
+// Execute and Close of the portal reach it).
+func (s *Session) CursorPortal(name string) wire.CursorPortal {
+	if _, ok := s.cursors[name]; !ok {
+		return nil
+	}
+	return &cursorPortal{s: s, name: name}
+}
+
+type cursorPortal struct {
+	s    *Session
+	name string
+}
+
+func (p *cursorPortal) cursor() (*cursor, error) {
+	c, ok := p.s.cursors[p.name]
+	if !ok {
+		return nil, sqlstate.New(sqlstate.InvalidCursorName, "portal %q does not exist", p.name)
+	}
+	return c, nil
+}
+
+func (p *cursorPortal) Columns() exec.Schema {
+	if c, err := p.cursor(); err == nil {
+		return c.schema
+	}
+	return nil
+}
+
+// Fetch is Execute of the portal: FETCH FORWARD max (0: ALL).
+func (p *cursorPortal) Fetch(ctx context.Context, max int64) (wire.Result, bool, error) {
+	if p.s.tx == txFailed {
+		return nil, false, sqlstate.New(sqlstate.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	c, err := p.cursor()
+	if err != nil {
+		return nil, false, err
+	}
+	n := max
+	if n <= 0 {
+		n = fetchAll
+	}
+	recs, got, err := c.forward(ctx, n, true)
+	if err != nil {
+		return nil, false, err
+	}
+	return &rowsResult{recs: recs, tag: fmt.Sprintf("SELECT %d", got)}, c.atEnd, nil
+}
+
+func (p *cursorPortal) Close() {
+	if c, err := p.cursor(); err == nil {
+		c.close()
+		delete(p.s.cursors, p.name)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"lambdasql/exec"
 )
@@ -262,4 +263,143 @@ var scrollWant = []string{
 	"FETCH LAST FROM h -> FETCH 1: 5",
 	"FETCH BACKWARD 2 FROM h -> FETCH 2: 4,3",
 	"CLOSE h -> CLOSE CURSOR",
+}
+
+// protoStep sends extended-protocol messages (then Sync) or, for a
+// string, runs it as a simple query, and summarizes the answer up to
+// ReadyForQuery.
+func protoStep(t *testing.T, c *pgx.Conn, step any) string {
+	t.Helper()
+	ctx := context.Background()
+	pc := c.PgConn()
+	fe := pc.Frontend()
+	switch x := step.(type) {
+	case string:
+		fe.Send(&pgproto3.Query{String: x})
+	case []pgproto3.FrontendMessage:
+		for _, m := range x {
+			fe.Send(m)
+		}
+		fe.Send(&pgproto3.Sync{})
+	}
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		m, err := pc.ReceiveMessage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m := m.(type) {
+		case *pgproto3.RowDescription:
+			var fs []string
+			for _, f := range m.Fields {
+				fs = append(fs, fmt.Sprintf("%s:%d:%d", f.Name, f.DataTypeOID, f.Format))
+			}
+			out = append(out, "RowDescription("+strings.Join(fs, ",")+")")
+		case *pgproto3.DataRow:
+			var vs []string
+			for _, v := range m.Values {
+				vs = append(vs, string(v))
+			}
+			out = append(out, "DataRow("+strings.Join(vs, "|")+")")
+		case *pgproto3.CommandComplete:
+			out = append(out, "CommandComplete("+string(m.CommandTag)+")")
+		case *pgproto3.ErrorResponse:
+			out = append(out, "ErrorResponse("+m.Code+")")
+		case *pgproto3.ReadyForQuery:
+			out = append(out, "ReadyForQuery("+string(m.TxStatus)+")")
+			return strings.Join(out, " ")
+		case *pgproto3.ParameterStatus, *pgproto3.NoticeResponse:
+		default:
+			out = append(out, strings.TrimPrefix(fmt.Sprintf("%T", m), "*pgproto3."))
+		}
+	}
+}
+
+type protoMsgs = []pgproto3.FrontendMessage
+
+// cursorPortalScript uses a DECLAREd cursor as a protocol portal, as
+// psycopg 3's server-side cursors do.
+var cursorPortalScript = []any{
+	"BEGIN",
+	protoMsgs{
+		&pgproto3.Parse{Query: "DECLARE cur SCROLL CURSOR FOR SELECT g, 'x' || g AS x FROM generate_series(1, $1::int) AS g ORDER BY g"},
+		&pgproto3.Bind{Parameters: [][]byte{[]byte("7")}},
+		&pgproto3.Execute{},
+	},
+	protoMsgs{&pgproto3.Describe{ObjectType: 'P', Name: "cur"}},
+	protoMsgs{&pgproto3.Execute{Portal: "cur", MaxRows: 3}},
+	"FETCH 2 FROM cur",
+	protoMsgs{&pgproto3.Execute{Portal: "cur", MaxRows: 2}},
+	protoMsgs{&pgproto3.Execute{Portal: "cur", MaxRows: 2}},
+	protoMsgs{&pgproto3.Execute{Portal: "cur", MaxRows: 2}},
+	"MOVE ABSOLUTE 0 FROM cur",
+	protoMsgs{&pgproto3.Describe{ObjectType: 'P', Name: "cur"}, &pgproto3.Execute{Portal: "cur"}},
+	"FETCH PRIOR FROM cur",
+	protoMsgs{&pgproto3.Execute{Portal: "cur", MaxRows: 1}},
+	protoMsgs{&pgproto3.Close{ObjectType: 'P', Name: "cur"}},
+	"FETCH 1 FROM cur",
+	"ROLLBACK",
+	"BEGIN",
+	"DECLARE other CURSOR FOR SELECT 1 AS one",
+	protoMsgs{&pgproto3.Parse{Query: "SELECT 2"}, &pgproto3.Bind{DestinationPortal: "other"}},
+	"ROLLBACK",
+	protoMsgs{&pgproto3.Describe{ObjectType: 'P', Name: "other"}},
+	"SELECT 1",
+}
+
+func TestCursorPortal(t *testing.T) {
+	var c *pgx.Conn
+	pg := os.Getenv("LAMBDASQL_PG_DSN")
+	if pg != "" {
+		var err error
+		if c, err = pgx.Connect(context.Background(), pg); err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(context.Background())
+	} else {
+		c = connect(t, startServer(t, ""))
+	}
+	for i, step := range cursorPortalScript {
+		got := protoStep(t, c, step)
+		if pg != "" {
+			fmt.Printf("\t%q,\n", got)
+			continue
+		}
+		if i >= len(cursorPortalWant) || got != cursorPortalWant[i] {
+			want := ""
+			if i < len(cursorPortalWant) {
+				want = cursorPortalWant[i]
+			}
+			t.Errorf("step %d %v:\ngot  %s\nwant %s", i, step, got, want)
+		}
+	}
+}
+
+// cursorPortalWant is PostgreSQL 15's answer to cursorPortalScript
+// (LAMBDASQL_PG_DSN=… go test -run TestCursorPortal prints it).
+var cursorPortalWant = []string{
+	"CommandComplete(BEGIN) ReadyForQuery(T)",
+	"ParseComplete BindComplete CommandComplete(DECLARE CURSOR) ReadyForQuery(T)",
+	"RowDescription(g:23:0,x:25:0) ReadyForQuery(T)",
+	"DataRow(1|x1) DataRow(2|x2) DataRow(3|x3) PortalSuspended ReadyForQuery(T)",
+	"RowDescription(g:23:0,x:25:0) DataRow(4|x4) DataRow(5|x5) CommandComplete(FETCH 2) ReadyForQuery(T)",
+	"DataRow(6|x6) DataRow(7|x7) PortalSuspended ReadyForQuery(T)",
+	"CommandComplete(SELECT 0) ReadyForQuery(T)",
+	"CommandComplete(SELECT 0) ReadyForQuery(T)",
+	"CommandComplete(MOVE 0) ReadyForQuery(T)",
+	"RowDescription(g:23:0,x:25:0) DataRow(1|x1) DataRow(2|x2) DataRow(3|x3) DataRow(4|x4) DataRow(5|x5) DataRow(6|x6) DataRow(7|x7) CommandComplete(SELECT 7) ReadyForQuery(T)",
+	"RowDescription(g:23:0,x:25:0) DataRow(7|x7) CommandComplete(FETCH 1) ReadyForQuery(T)",
+	"CommandComplete(SELECT 0) ReadyForQuery(T)",
+	"CloseComplete ReadyForQuery(T)",
+	"ErrorResponse(34000) ReadyForQuery(E)",
+	"CommandComplete(ROLLBACK) ReadyForQuery(I)",
+	"CommandComplete(BEGIN) ReadyForQuery(T)",
+	"CommandComplete(DECLARE CURSOR) ReadyForQuery(T)",
+	"ParseComplete ErrorResponse(42P03) ReadyForQuery(E)",
+	"CommandComplete(ROLLBACK) ReadyForQuery(I)",
+	"ErrorResponse(34000) ReadyForQuery(I)",
+	"RowDescription(?column?:23:0) DataRow(1) CommandComplete(SELECT 1) ReadyForQuery(I)",
 }

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"fmt"
 	"unicode/utf8"
 
 	"github.com/jackc/pgproto3/v2"
@@ -110,7 +111,8 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		return
 	}
 	if m.DestinationPortal != "" {
-		if _, ok := c.portals[m.DestinationPortal]; ok {
+		_, ok := c.portals[m.DestinationPortal]
+		if ok || c.cursorPortal(m.DestinationPortal) != nil {
 			c.extError(nil, sqlstate.New(codeDuplicateCursor, "portal \"%s\" already exists", m.DestinationPortal))
 			return
 		}
@@ -214,6 +216,19 @@ func (c *conn) describe(m *pgproto3.Describe) {
 	case 'P':
 		p, ok := c.portals[m.Name]
 		if !ok {
+			if cp := c.cursorPortal(m.Name); cp != nil {
+				var cols exec.Schema
+				if err := c.safely(func() error { cols = cp.Columns(); return nil }); err != nil {
+					c.extError(nil, err)
+					return
+				}
+				if cols == nil {
+					c.send(&pgproto3.NoData{})
+				} else {
+					c.send(rowDescription(cols, nil))
+				}
+				return
+			}
 			c.extError(nil, sqlstate.New(sqlstate.InvalidCursorName, "portal \"%s\" does not exist", m.Name))
 			return
 		}
@@ -238,6 +253,11 @@ func (c *conn) closeMsg(m *pgproto3.Close) {
 	case 'P':
 		if p, ok := c.portals[m.Name]; ok {
 			c.closePortal(p)
+		} else if cp := c.cursorPortal(m.Name); cp != nil {
+			if err := c.safely(func() error { cp.Close(); return nil }); err != nil {
+				c.extError(nil, err)
+				return
+			}
 		}
 	default:
 		c.extError(nil, protocolError("invalid CLOSE message subtype %d", m.ObjectType))
@@ -272,6 +292,10 @@ func (c *conn) closePortal(p *portal) {
 func (c *conn) execute(m *pgproto3.Execute) {
 	p, ok := c.portals[m.Portal]
 	if !ok {
+		if cp := c.cursorPortal(m.Portal); cp != nil {
+			c.executeCursor(cp, m.MaxRows)
+			return
+		}
 		c.extError(nil, sqlstate.New(sqlstate.InvalidCursorName, "portal \"%s\" does not exist", m.Portal))
 		return
 	}
@@ -356,4 +380,67 @@ func (c *conn) portalError(p *portal, err error) {
 	if !c.dead {
 		c.reportParams()
 	}
+}
+
+// cursorPortal returns the session's SQL-level cursor named name when the
+// Session implements CursorPortals, else nil.
+func (c *conn) cursorPortal(name string) CursorPortal {
+	cps, ok := c.sess.(CursorPortals)
+	if !ok || name == "" {
+		return nil
+	}
+	var cp CursorPortal
+	if err := c.safely(func() error { cp = cps.CursorPortal(name); return nil }); err != nil {
+		c.srv.log.Error("wire: CursorPortals.CursorPortal", "pid", c.pid, "err", err)
+		return nil
+	}
+	return cp
+}
+
+// executeCursor handles Execute of a portal that is an SQL-level cursor:
+// up to maxRows rows (0: all) in text format, then CommandComplete
+// ("SELECT n", the rows of this Execute) when the cursor ran off its end,
+// else PortalSuspended, as PostgreSQL answers.
+func (c *conn) executeCursor(cp CursorPortal, maxRows uint32) {
+	c.srv.stats.statements.Add(1)
+	ctx, cancel := c.stmtContext()
+	defer cancel(nil)
+	c.setRunning(cancel)
+	defer c.setRunning(nil)
+	var res Result
+	var atEnd bool
+	var cols exec.Schema
+	err := c.safely(func() error {
+		cols = cp.Columns()
+		var err error
+		res, atEnd, err = cp.Fetch(ctx, int64(maxRows))
+		return err
+	})
+	if err == nil && res == nil {
+		err = fmt.Errorf("BUG: CursorPortal.Fetch returned no Result and no error")
+	}
+	var rs *rowStream
+	if err == nil {
+		rs, err = c.newRowStream(res, cols, nil)
+	}
+	if err == nil {
+		_, err = c.sendRows(ctx, rs, 0)
+		rs.release()
+	}
+	if res != nil {
+		c.closeResult(res)
+	}
+	if err != nil {
+		c.extError(ctx, err)
+		if !c.dead {
+			c.reportParams()
+		}
+		return
+	}
+	if !atEnd {
+		c.send(&pgproto3.PortalSuspended{})
+		return
+	}
+	c.send(&pgproto3.CommandComplete{CommandTag: []byte(fmt.Sprintf("SELECT %d", rs.rows))})
+	c.reportParams()
 }

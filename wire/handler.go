@@ -136,3 +136,27 @@ type CopyOutResult interface {
 	Result
 	CopyOut() CopyFormat
 }
+
+// CursorPortals may be implemented by a Session whose SQL-level cursors
+// (DECLARE … CURSOR) are also protocol portals of the same name, as in
+// PostgreSQL: Describe, Execute and Close of a portal that no Bind created
+// reach the cursor of that name (psycopg 3 describes its server-side
+// cursors so), and Bind cannot create a portal of a cursor's name.
+type CursorPortals interface {
+	// CursorPortal returns the open cursor named name, or nil.
+	CursorPortal(name string) CursorPortal
+}
+
+// CursorPortal is an SQL-level cursor seen as a portal. Its rows travel in
+// text format.
+type CursorPortal interface {
+	// Columns describes the cursor's rows.
+	Columns() exec.Schema
+	// Fetch reads up to max rows forward from the cursor's position (max
+	// 0: all), as FETCH FORWARD does. atEnd reports whether the cursor
+	// ran off its end: Execute then completes ("SELECT n"), otherwise it
+	// is suspended (PortalSuspended), as PostgreSQL decides.
+	Fetch(ctx context.Context, max int64) (res Result, atEnd bool, err error)
+	// Close closes the cursor (Close of the portal).
+	Close()
+}
