@@ -47,6 +47,12 @@
 // with the connection. After an error in an extended-protocol message,
 // messages are discarded until Sync.
 //
+// A Session that implements CursorPortals makes its SQL-level cursors
+// (DECLARE) portals too, as PostgreSQL does: Describe, Execute and Close
+// of a portal name no Bind created go to the cursor of that name (rows in
+// text format; Execute answers "SELECT n" once the cursor ran off its end,
+// else PortalSuspended), and Bind to a cursor's name fails with 42P03.
+//
 // wire closes every Result it gets (also after errors and before the end)
 // and releases every record Next returns; Result.Tag is read after Next
 // returned io.EOF. An empty tag for a statement with columns becomes
@@ -73,8 +79,9 @@
 // and ErrorResponse 57014 "COPY from stdin failed: …". Flush and Sync are
 // ignored meanwhile; any other message, a Write error or a lost connection
 // calls Abort. A CopyOutResult sends CopyOutResponse, one CopyData per row
-// in its CopyFormat (text, csv or binary with the PGCOPY header and
-// trailer) and CopyDone, tagged "COPY n". The copied columns come from
+// in its CopyFormat (text, csv or binary: the PGCOPY header in the first
+// row's CopyData, or alone without rows, and the trailer alone) and
+// CopyDone, tagged "COPY n". The copied columns come from
 // CopyOutDescriber when the result implements it, else from
 // Statement.Columns, else from the records' Arrow types. CopyFormat fields
 // are used as given, except that zero Delimiter, Quote and Escape take
