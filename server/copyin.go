@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,9 +18,9 @@ import (
 	"lambdasql/wire"
 )
 
-// rowParser turns COPY text or CSV data into Arrow records of the target
-// columns. Rows may straddle Write calls; every value is parsed straight
-// into its column's builder.
+// rowParser turns COPY text, CSV or binary data into Arrow records of the
+// target columns. Rows may straddle Write calls; every value is parsed
+// straight into its column's builder.
 type rowParser struct {
 	format    wire.CopyFormat
 	table     string
@@ -39,6 +40,11 @@ type rowParser struct {
 	fields    []string
 	fieldNull []bool
 	scratch   []byte
+	// binary format: the file header was read; binSkip bytes of its
+	// extension area are still to skip
+	binHeader bool
+	binSkip   int64
+	binVals   []any
 }
 
 const copyBatchRows = 64 * 1024
@@ -63,6 +69,9 @@ func (p *rowParser) reset() {
 
 // write consumes data; complete lines are parsed now.
 func (p *rowParser) write(data []byte) error {
+	if p.format.Kind == "binary" {
+		return p.writeBinary(data)
+	}
 	if p.done {
 		return nil
 	}
@@ -110,7 +119,24 @@ func (p *rowParser) lineEnd(b []byte) (int, bool) {
 
 // finish parses a last line without a newline and returns the records.
 func (p *rowParser) finish() ([]arrow.Record, error) {
-	if !p.done && len(bytes.TrimSpace(p.pending)) > 0 {
+	if p.format.Kind == "binary" {
+		switch {
+		case !p.binHeader && len(p.pending) < len(binaryCopySignature):
+			return nil, badCopy("COPY file signature not recognized")
+		case !p.binHeader && len(p.pending) < len(binaryCopySignature)+4:
+			return nil, badCopy("invalid COPY file header (missing flags)")
+		case !p.binHeader:
+			return nil, badCopy("invalid COPY file header (missing length)")
+		case p.binSkip > 0:
+			return nil, badCopy("invalid COPY file header (wrong length)")
+		case len(p.pending) > 1:
+			// Like PostgreSQL, data that ends at a tuple boundary (or one
+			// byte short of a field count) ends the copy without the
+			// trailer; a partial tuple is an error.
+			p.line++
+			return nil, p.lineErr(badCopy("unexpected EOF in COPY data"), "", "")
+		}
+	} else if !p.done && len(bytes.TrimSpace(p.pending)) > 0 {
 		if err := p.parseLine(p.pending); err != nil {
 			return nil, err
 		}
@@ -166,7 +192,9 @@ func (p *rowParser) lineErr(err error, col string, val string) error {
 		e = sqlstate.New(sqlstate.BadCopyFileFormat, "%s", err.Error())
 	}
 	ctx := fmt.Sprintf("COPY %s, line %d", p.table, p.line)
-	if col != "" {
+	if col != "" && p.format.Kind == "binary" {
+		ctx += fmt.Sprintf(", column %s", col)
+	} else if col != "" {
 		ctx += fmt.Sprintf(", column %s: %q", col, val)
 	}
 	out := *e
@@ -233,6 +261,149 @@ func (p *rowParser) parseLine(line []byte) error {
 		return p.flush()
 	}
 	return nil
+}
+
+func badCopy(msg string) error {
+	return sqlstate.New(sqlstate.BadCopyFileFormat, "%s", msg)
+}
+
+// binaryCopySignature starts binary COPY data, followed by 32-bit flags
+// and the 32-bit length of a header extension
+// (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4).
+const binaryCopySignature = "PGCOPY\n\xff\r\n\x00"
+
+// writeBinary consumes binary COPY data: the file header, then tuples of
+// a 16-bit field count and per field a 32-bit length (-1: NULL) and the
+// value in binary format, then the trailer (field count -1). Complete
+// tuples are parsed now; errors are PostgreSQL's (CopyReadBinaryTuple).
+func (p *rowParser) writeBinary(data []byte) error {
+	if p.done {
+		if len(data) > 0 {
+			return badCopy("received copy data after EOF marker")
+		}
+		return nil
+	}
+	p.pending = append(p.pending, data...)
+	b := p.pending
+	if !p.binHeader {
+		if len(b) < len(binaryCopySignature)+8 {
+			if n := min(len(b), len(binaryCopySignature)); string(b[:n]) != binaryCopySignature[:n] {
+				return badCopy("COPY file signature not recognized")
+			}
+			return nil
+		}
+		if string(b[:len(binaryCopySignature)]) != binaryCopySignature {
+			return badCopy("COPY file signature not recognized")
+		}
+		b = b[len(binaryCopySignature):]
+		flags := binary.BigEndian.Uint32(b)
+		if flags&(1<<16) != 0 {
+			return badCopy("invalid COPY file header (WITH OIDS)")
+		}
+		if flags>>16 != 0 {
+			return badCopy("unrecognized critical flags in COPY file header")
+		}
+		ext := int32(binary.BigEndian.Uint32(b[4:]))
+		if ext < 0 {
+			return badCopy("invalid COPY file header (missing length)")
+		}
+		b = b[8:]
+		p.binHeader, p.binSkip = true, int64(ext)
+	}
+	if p.binSkip > 0 {
+		n := min(p.binSkip, int64(len(b)))
+		b = b[n:]
+		p.binSkip -= n
+	}
+	for p.binSkip == 0 && !p.done {
+		n, err := p.binaryTuple(b)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		b = b[n:]
+	}
+	if p.done && len(b) > 0 {
+		return badCopy("received copy data after EOF marker")
+	}
+	p.pending = append(p.pending[:0], b...)
+	return nil
+}
+
+// binaryTuple parses the tuple at the start of b and returns its length,
+// or 0 while b does not hold all of it.
+func (p *rowParser) binaryTuple(b []byte) (int, error) {
+	if len(b) < 2 {
+		return 0, nil
+	}
+	nf := int16(binary.BigEndian.Uint16(b))
+	if nf == -1 {
+		p.done = true
+		return 2, nil
+	}
+	if int(nf) != len(p.cols) {
+		p.line++
+		return 0, p.lineErr(sqlstate.New(sqlstate.BadCopyFileFormat, "row field count is %d, expected %d", nf, len(p.cols)), "", "")
+	}
+	// Is the whole tuple there?
+	off := 2
+	for range int(nf) {
+		if len(b)-off < 4 {
+			return 0, nil
+		}
+		l := int32(binary.BigEndian.Uint32(b[off:]))
+		off += 4
+		if l == -1 {
+			continue
+		}
+		if l < -1 {
+			p.line++
+			return 0, p.lineErr(badCopy("invalid field size"), "", "")
+		}
+		if int64(len(b)-off) < int64(l) {
+			return 0, nil
+		}
+		off += int(l)
+	}
+	p.line++
+	vals := p.binVals[:0]
+	pos := 2
+	for i := range int(nf) {
+		l := int32(binary.BigEndian.Uint32(b[pos:]))
+		pos += 4
+		if l == -1 {
+			vals = append(vals, nil)
+			continue
+		}
+		col := p.full[p.colIdx[i]]
+		v, err := wire.DecodeBinary(col.Type, b[pos:pos+int(l)])
+		if err != nil {
+			return 0, p.lineErr(err, col.Name, "")
+		}
+		vals = append(vals, v)
+		pos += int(l)
+	}
+	p.binVals = vals
+	filled := make([]bool, len(p.full))
+	for i, v := range vals {
+		ci := p.colIdx[i]
+		filled[ci] = true
+		exec.AppendDatum(p.builders[ci], p.full[ci].Type, v)
+	}
+	for i, ok := range filled {
+		if !ok {
+			p.builders[i].AppendNull()
+		}
+	}
+	p.rows++
+	if p.rows >= copyBatchRows {
+		if err := p.flush(); err != nil {
+			return 0, err
+		}
+	}
+	return off, nil
 }
 
 // splitText splits a text-format line into fields, decoding backslash

@@ -299,9 +299,6 @@ func (s *Session) prepareCopy(ctx context.Context, p *stmt, x *sql.Copy, paramOI
 	if !x.Stdio {
 		return s.prepareCopyFile(ctx, p, x, name, format)
 	}
-	if format.Kind == "binary" {
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "COPY FROM STDIN in binary format is not supported; use text or csv")
-	}
 	p.run = func(ctx context.Context, _ []any, _ func(wire.Notice)) (wire.Result, error) {
 		if s.txRO {
 			return nil, sqlstate.New(sqlstate.ReadOnlySQLTransaction, "cannot execute COPY FROM in a read-only transaction")

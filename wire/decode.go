@@ -69,6 +69,22 @@ func invalidUTF8(b []byte) error {
 	return sqlstate.New(sqlstate.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
 }
 
+// DecodeBinary converts a value in PostgreSQL's binary format (what the
+// type's send function writes; a field of binary COPY) to a datum of type
+// t (see sql/types for the representation). A malformed value is 22P03
+// "incorrect binary data format". raw may be reused after the call.
+func DecodeBinary(t *types.T, raw []byte) (any, error) {
+	v, err := decodeBinary(t, raw)
+	if err != nil {
+		var se *sqlstate.Error
+		if !errors.As(err, &se) {
+			err = sqlstate.New(sqlstate.InvalidBinaryRepresentation, "incorrect binary data format")
+		}
+		return nil, err
+	}
+	return v, nil
+}
+
 // decodeBinary converts PostgreSQL's binary form of a value of type t (as
 // its typreceive function reads it) to a datum. It never keeps raw.
 func decodeBinary(t *types.T, raw []byte) (any, error) {
