@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"lambdasql/catalog"
 	"lambdasql/exec"
@@ -367,6 +368,13 @@ func (j *Job) computeBucket(ctx context.Context, m *catalog.Manifest, b0, b1 int
 		}
 		op = &exec.StepOp{Child: op, Step: &exec.FilterStep{Pred: rangePred, Out: p.SourceCols}}
 	}
+	// rows_in counts each event once: in the bucket its event time falls in
+	// (hopping buckets read a window's length past their end as well).
+	in := &countStep{col: etCol, below: b1, out: p.SourceCols}
+	if session {
+		in.below = math.MaxInt64
+	}
+	op = &exec.StepOp{Child: op, Step: in}
 	op = &exec.StepOp{Child: op, Step: p.Assign()}
 	for _, s := range p.Pre {
 		op = &exec.StepOp{Child: op, Step: s}
@@ -405,12 +413,12 @@ func (j *Job) computeBucket(ctx context.Context, m *catalog.Manifest, b0, b1 int
 			if w != nil {
 				w.Abort()
 			}
-			return nil, scan.RowsRead(), err
+			return nil, in.n, err
 		}
 		if w == nil {
 			if w, err = CreateParquetFile(path, p.Out, WriteOptions{}); err != nil {
 				rec.Release()
-				return nil, scan.RowsRead(), err
+				return nil, in.n, err
 			}
 		}
 		we := rec.Column(1)
@@ -421,20 +429,47 @@ func (j *Job) computeBucket(ctx context.Context, m *catalog.Manifest, b0, b1 int
 		rec.Release()
 		if err != nil {
 			w.Abort()
-			return nil, scan.RowsRead(), err
+			return nil, in.n, err
 		}
 	}
 	if w == nil {
-		return nil, scan.RowsRead(), nil
+		return nil, in.n, nil
 	}
 	if _, err := w.Commit(); err != nil {
-		return nil, scan.RowsRead(), err
+		return nil, in.n, err
 	}
 	rel, _ := filepath.Rel(j.DataDir, path)
-	return &catalog.BatchFile{Path: rel, Rows: rows, Bucket: b0, MinEnd: minEnd, MaxEnd: maxEnd}, scan.RowsRead(), nil
+	return &catalog.BatchFile{Path: rel, Rows: rows, Bucket: b0, MinEnd: minEnd, MaxEnd: maxEnd}, in.n, nil
 }
 
 // timeRange builds "col >= lo AND col < hi" over a timestamp column.
+// countStep counts the rows whose event time is below a bound and passes
+// every row on.
+type countStep struct {
+	col   int
+	below int64
+	n     int64
+	out   exec.Schema
+}
+
+func (c *countStep) Apply(_ *exec.Ctx, rec arrow.Record) (arrow.Record, error) {
+	ts, ok := rec.Column(c.col).(*array.Timestamp)
+	if !ok || c.below == math.MaxInt64 {
+		c.n += rec.NumRows()
+	} else {
+		for i, v := range ts.TimestampValues() {
+			if int64(v) < c.below && ts.IsValid(i) {
+				c.n++
+			}
+		}
+	}
+	rec.Retain()
+	return rec, nil
+}
+
+func (c *countStep) Schema() exec.Schema { return c.out }
+func (c *countStep) String() string      { return "Count" }
+
 func timeRange(col int, t *types.T, lo, hi int64, name string) (exec.Expr, error) {
 	ge, _, err := exec.Resolve(">=", []*types.T{t, t})
 	if err != nil {
