@@ -132,6 +132,18 @@ func ParseText(t *T, s string, loc *time.Location) (any, error) {
 		}
 		return OidD(v), nil
 	case FamArray:
+		if t.OID == Int2Vector.OID || t.OID == OidVector.OID {
+			// int2vector and oidvector read space-separated elements.
+			out := []any{}
+			for _, f := range strings.Fields(s) {
+				v, err := ParseText(t.Elem, f, loc)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			}
+			return out, nil
+		}
 		return ParseArray(t.Elem, s, loc)
 	case FamVoid, FamNull:
 		return nil, nil
@@ -953,4 +965,123 @@ func needsArrayQuote(s []byte) bool {
 		}
 	}
 	return false
+}
+
+// AppendRecord appends the text form of a composite value, as record_out
+// writes it: "(a,,"b c")". A NULL field is empty; a field that is empty or
+// holds a quote, backslash, parenthesis, comma or whitespace is quoted,
+// with quotes and backslashes doubled.
+func AppendRecord(buf []byte, fields []Field, vals []any, loc *time.Location) []byte {
+	buf = append(buf, '(')
+	for i, v := range vals {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if v == nil {
+			continue
+		}
+		var ft *T
+		if i < len(fields) {
+			ft = fields[i].T
+		}
+		s := AppendText(nil, ft, v, loc)
+		quote := len(s) == 0
+		for _, c := range s {
+			switch c {
+			case '"', '\\', '(', ')', ',', ' ', '\t', '\n', '\r', '\v', '\f':
+				quote = true
+			}
+		}
+		if !quote {
+			buf = append(buf, s...)
+			continue
+		}
+		buf = append(buf, '"')
+		for _, c := range s {
+			if c == '"' || c == '\\' {
+				buf = append(buf, c)
+			}
+			buf = append(buf, c)
+		}
+		buf = append(buf, '"')
+	}
+	return append(buf, ')')
+}
+
+// ParseRecord reads the text form of a composite value with the given
+// fields, as record_in does.
+func ParseRecord(fields []Field, s string, loc *time.Location) ([]any, error) {
+	malformed := func(detail string) error {
+		return sqlstate.New(sqlstate.InvalidTextRepresentation, "malformed record literal: \"%s\"", s).WithDetail("%s", detail)
+	}
+	p := 0
+	for p < len(s) && isRecordSpace(s[p]) {
+		p++
+	}
+	if p >= len(s) || s[p] != '(' {
+		return nil, malformed("Missing left parenthesis.")
+	}
+	p++
+	out := make([]any, len(fields))
+	for i, f := range fields {
+		if i > 0 {
+			if p >= len(s) || s[p] != ',' {
+				return nil, malformed("Too few columns.")
+			}
+			p++
+		}
+		if p < len(s) && (s[p] == ',' || s[p] == ')') {
+			out[i] = nil
+			continue
+		}
+		var sb strings.Builder
+		inQuote := false
+		for {
+			if p >= len(s) {
+				return nil, malformed("Unexpected end of input.")
+			}
+			c := s[p]
+			if !inQuote && (c == ',' || c == ')') {
+				break
+			}
+			p++
+			switch {
+			case c == '\\':
+				if p >= len(s) {
+					return nil, malformed("Unexpected end of input.")
+				}
+				sb.WriteByte(s[p])
+				p++
+			case c == '"' && !inQuote:
+				inQuote = true
+			case c == '"' && p < len(s) && s[p] == '"':
+				sb.WriteByte('"')
+				p++
+			case c == '"':
+				inQuote = false
+			default:
+				sb.WriteByte(c)
+			}
+		}
+		v, err := ParseText(f.T, sb.String(), loc)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	if p >= len(s) || s[p] != ')' {
+		return nil, malformed("Too many columns.")
+	}
+	p++
+	for p < len(s) && isRecordSpace(s[p]) {
+		p++
+	}
+	if p != len(s) {
+		return nil, malformed("Junk after right parenthesis.")
+	}
+	return out, nil
+}
+
+func isRecordSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }

@@ -72,6 +72,33 @@ type T struct {
 	Elem     *T    // element type of an array
 	Category byte  // pg_type.typcategory
 	Mod      int32 // type modifier (atttypmod), -1 when none
+	// Fields are the fields of a composite value (record) whose shape the
+	// binder knows: the result of _pg_expandarray, a ROW constructor.
+	// Such a value is carried as its text form, "(1,a)".
+	Fields []Field
+}
+
+// Field is one named field of a composite type.
+type Field struct {
+	Name string
+	T    *T
+}
+
+// RecordOf returns an anonymous record type with the given fields.
+func RecordOf(fields ...Field) *T {
+	t := *Record
+	t.Fields = fields
+	return &t
+}
+
+// FieldIndex returns the index of the field called name, -1 if none.
+func (t *T) FieldIndex(name string) int {
+	for i, f := range t.Fields {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // Canonical types.
