@@ -43,6 +43,11 @@ type Binder struct {
 	subs []*subCtx
 	// windows collects the window functions of the select list being bound
 	windows *windowCtx
+	// srfs collects the set-returning calls of the select list being bound
+	srfs *srfCtx
+	// clause names the clause being bound (WHERE, JOIN conditions, …) for
+	// the errors of constructs not allowed there
+	clause string
 }
 
 type cteDef struct {
@@ -773,6 +778,9 @@ func (b *Binder) bindTableFunc(t *ast.TableName, call, alias string, parent *sco
 		return nil, nil, sqlstate.New(sqlstate.SyntaxError, "syntax error in table function %s", call)
 	}
 	name := fc.FnName.L
+	if name == "information_schema._pg_expandarray" {
+		name = "_pg_expandarray"
+	}
 	// Arguments see the enclosing query's columns (a function in FROM of
 	// a correlated subquery: unnest(outer.col)), not this FROM clause's.
 	empty := &scope{parent: parent}
@@ -803,6 +811,11 @@ func (b *Binder) bindTableFunc(t *ast.TableName, call, alias string, parent *sco
 	}
 	_ = empty
 	rel, err := b.Cat.TableFunction(b.Ctx, name, args, argTypes)
+	if se := sqlstate.As(err); se != nil && se.Code == sqlstate.UndefinedFunction && !setReturning[name] {
+		// A function that is not a table function: FROM f(…) is one row
+		// holding its value.
+		return b.bindScalarFunc(fc, name, alias, parent)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -855,6 +868,34 @@ func (b *Binder) bindTableFunc(t *ast.TableName, call, alias string, parent *sco
 	if len(rel.Columns) == 1 && sc.cols[0].name != rel.Columns[0].Name {
 		node = renameColumns(node, sc)
 	}
+	return node, sc, nil
+}
+
+// bindScalarFunc binds a plain function call in FROM: one row, one column
+// named by the alias (or the function), as PostgreSQL gives it.
+func (b *Binder) bindScalarFunc(fc *ast.FuncCallExpr, name, alias string, parent *scope) (Node, *scope, error) {
+	saved := b.clause
+	b.clause = "functions in FROM"
+	e, err := b.bindExpr(fc, &scope{parent: parent})
+	b.clause = saved
+	if err != nil {
+		return nil, nil, err
+	}
+	if p, ok := e.(*paramExpr); ok {
+		e = &p.Param
+	}
+	if e.Type().Family == types.FamUnknown || e.Type().Family == types.FamNull {
+		if e, err = coerce(e, types.Text); err != nil {
+			return nil, nil, err
+		}
+	}
+	tbl, col := alias, alias
+	if tbl == "" {
+		tbl, col = name, name
+	}
+	node := &Project{Child: &Values{Rows: [][]exec.Expr{{}}, Out: exec.Schema{}}, Exprs: []exec.Expr{e},
+		Out: exec.Schema{{Name: col, Type: e.Type()}}}
+	sc := &scope{parent: parent, cols: []scopeCol{{table: tbl, name: col, t: e.Type()}}}
 	return node, sc, nil
 }
 

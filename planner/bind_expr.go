@@ -36,7 +36,10 @@ func (b *Binder) bindExprAgg(e ast.ExprNode, sc *scope) (exec.Expr, error) {
 
 // bindBoolExpr binds a condition (WHERE, ON, HAVING) and checks its type.
 func (b *Binder) bindBoolExpr(e ast.ExprNode, sc *scope, clause string, aggOK bool) (exec.Expr, error) {
+	saved := b.clause
+	b.clause = clause
 	x, err := b.expr(e, sc, aggOK)
+	b.clause = saved
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +285,7 @@ func (b *Binder) expr(e ast.ExprNode, sc *scope, aggOK bool) (exec.Expr, error) 
 	case *ast.PatternInExpr:
 		return b.inExpr(x, sc, aggOK)
 	case *ast.CaseExpr:
-		return b.caseExpr(x, sc, aggOK)
+		return b.banSRF(srfBanned("CASE"), func() (exec.Expr, error) { return b.caseExpr(x, sc, aggOK) })
 	case *ast.FuncCallExpr:
 		return b.funcCall(x, sc, aggOK)
 	case *ast.AggregateFuncExpr:

@@ -215,13 +215,15 @@ func (b *Binder) funcCall(x *ast.FuncCallExpr, sc *scope, aggOK bool) (exec.Expr
 		}
 		return b.callFunc("array_slice", args, x)
 	case "__field":
-		return nil, b.errAt(x, sqlstate.New(sqlstate.FeatureNotSupported, "field selection from composite values is not supported"))
+		return b.fieldSelect(x, sc, aggOK)
 	case "coalesce":
-		args, t, err := b.commonArgs(x.Args, sc, aggOK, "COALESCE")
-		if err != nil {
-			return nil, err
-		}
-		return &exec.Coalesce{Args: args, T: t}, nil
+		return b.banSRF(srfBanned("COALESCE"), func() (exec.Expr, error) {
+			args, t, err := b.commonArgs(x.Args, sc, aggOK, "COALESCE")
+			if err != nil {
+				return nil, err
+			}
+			return &exec.Coalesce{Args: args, T: t}, nil
+		})
 	case "nullif":
 		if len(x.Args) != 2 {
 			break
@@ -262,6 +264,9 @@ func (b *Binder) funcCall(x *ast.FuncCallExpr, sc *scope, aggOK bool) (exec.Expr
 	}
 	if strings.HasPrefix(name, "__") {
 		return nil, b.errAt(x, sqlstate.New(sqlstate.SyntaxError, "malformed %s", name))
+	}
+	if setReturning[name] {
+		return b.srfCall(name, x, sc, aggOK)
 	}
 	args := make([]exec.Expr, len(x.Args))
 	for i, a := range x.Args {
@@ -326,8 +331,10 @@ func (b *Binder) aggCall(name string, argNodes []ast.ExprNode, distinct bool, fi
 			argNodes = nil
 		}
 	}
+	noSRF := sqlstate.New(sqlstate.FeatureNotSupported, "aggregate function calls cannot contain set-returning function calls").
+		WithHint("You might be able to move the set-returning function into a LATERAL FROM item.")
 	for i, a := range argNodes {
-		e, err := b.expr(a, sc, false)
+		e, err := b.banSRF(noSRF, func() (exec.Expr, error) { return b.expr(a, sc, false) })
 		if err != nil {
 			return nil, err
 		}

@@ -50,6 +50,12 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 		b.windows = &windowCtx{sc: sc}
 		defer func() { b.windows = saved }()
 	}
+	// Set-returning functions in the select list and ORDER BY run in a
+	// ProjectSet below the projection.
+	savedSRF, savedClause := b.srfs, b.clause
+	srfs := &srfCtx{sc: sc}
+	b.srfs, b.clause = srfs, ""
+	defer func() { b.srfs, b.clause = savedSRF, savedClause }()
 	// Select list, with * expanded.
 	var items []selectItem
 	for _, f := range s.Fields.Fields {
@@ -83,6 +89,7 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 	}
 	// GROUP BY items may name output columns (alias or ordinal).
 	var groupBy []exec.Expr
+	b.srfs, b.clause = nil, "GROUP BY"
 	if s.GroupBy != nil {
 		if s.GroupBy.Rollup {
 			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "GROUP BY ROLLUP is not supported")
@@ -99,6 +106,7 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 		}
 	}
 	var having exec.Expr
+	b.clause = "HAVING"
 	if s.Having != nil {
 		h, err := b.bindExprAgg(s.Having.Expr, sc)
 		if err != nil {
@@ -117,6 +125,7 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 		nullsFirst bool
 	}
 	var orders []orderItem
+	b.srfs, b.clause = srfs, ""
 	if s.OrderBy != nil {
 		for _, it := range s.OrderBy.Items {
 			expr, nullsFirst, hasNulls := unwrapNulls(it.Expr)
@@ -157,7 +166,15 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 			hasAgg = hasAgg || containsAgg(o.expr)
 		}
 	}
+	b.srfs = nil
 	node := from
+	if len(srfs.funcs) > 0 {
+		if hasAgg || (b.windows != nil && b.windows.sc == sc && len(b.windows.calls) > 0) {
+			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "set-returning functions in a select list with aggregates or window functions are not supported").
+				WithHint("Move the set-returning function into a LATERAL FROM item, or the aggregate into a subquery.")
+		}
+		node = &ProjectSet{Child: node, Funcs: srfs.funcs}
+	}
 	if b.windows != nil && b.windows.sc == sc && len(b.windows.calls) > 0 {
 		if hasAgg {
 			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "window functions together with GROUP BY or aggregates are not supported")
@@ -607,6 +624,16 @@ func columnName(e ast.ExprNode) string {
 			return "?column?"
 		case "__array", "__array_subquery":
 			return "array"
+		case "__field":
+			if len(x.Args) == 2 {
+				if v, ok := x.Args[1].(*test_driver.ValueExpr); ok {
+					return v.GetString()
+				}
+			}
+		case "__subscript", "__slice":
+			if len(x.Args) > 0 {
+				return columnName(x.Args[0])
+			}
 		case "current_database", "current_catalog":
 			return x.FnName.L
 		}

@@ -119,6 +119,12 @@ func (c *Compiler) compile(ctx context.Context, n Node) (exec.Operator, error) {
 			return nil, err
 		}
 		return &exec.StepOp{Child: child, Step: &exec.RepeatStep{CountCol: x.CountCol, Out: x.Out}}, nil
+	case *ProjectSet:
+		child, err := c.Compile(ctx, x.Child)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.ProjectSet{Child: child, Funcs: x.Funcs, Out: x.Schema()}, nil
 	case *WindowNode:
 		child, err := c.Compile(ctx, x.Child)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"lambdasql/batch"
 	"lambdasql/catalog"
@@ -180,7 +181,13 @@ func (r *relations) TableFunction(ctx context.Context, name string, args []any, 
 		return &planner.Relation{Schema: "", Name: "read_parquet", Kind: planner.RelFunction, Columns: tbl.Schema(),
 			Table: func(context.Context) (exec.TableSource, error) { return tbl, nil }}, nil
 	case "generate_series":
-		return generateSeries(args, argTypes)
+		loc := exec.ExecCtx(ctx).Loc
+		if loc == nil {
+			loc = time.UTC
+		}
+		return generateSeries(args, argTypes, loc)
+	case "_pg_expandarray":
+		return expandArray(args, argTypes)
 	case "unnest":
 		if len(args) != 1 || len(argTypes) != 1 {
 			return nil, sqlstate.New(sqlstate.UndefinedFunction, "function unnest takes one array argument")
@@ -213,6 +220,36 @@ func (r *relations) TableFunction(ctx context.Context, name string, args []any, 
 		WithHint("Table functions in FROM: read_parquet, generate_series, unnest.")
 }
 
+// expandArray implements information_schema._pg_expandarray(anyarray):
+// one row (x, n) per element of the first dimension, x the element and n
+// its 1-based position (an int2vector's elements count from 1 too).
+func expandArray(args []any, argTypes []*types.T) (*planner.Relation, error) {
+	if len(args) != 1 || len(argTypes) != 1 {
+		return nil, sqlstate.New(sqlstate.UndefinedFunction, "function _pg_expandarray(%s) does not exist", typeNames(argTypes))
+	}
+	at := argTypes[0]
+	switch at.Family {
+	case types.FamUnknown:
+		return nil, sqlstate.New(sqlstate.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
+	case types.FamArray:
+	default:
+		return nil, sqlstate.New(sqlstate.UndefinedFunction, "function _pg_expandarray(%s) does not exist", at.Name).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	elems, _ := args[0].([]any)
+	cols := exec.Schema{{Name: "x", Type: at.Elem}, {Name: "n", Type: types.Int4}}
+	return memRelation("_pg_expandarray", cols, func() [][]any {
+		rows := make([][]any, len(elems))
+		for i, e := range elems {
+			if _, nested := e.([]any); nested {
+				e = nil // $1[s] of a multidimensional array is NULL
+			}
+			rows[i] = []any{e, int64(i + 1)}
+		}
+		return rows
+	}), nil
+}
+
 func memRelation(name string, cols exec.Schema, rows func() [][]any) *planner.Relation {
 	return &planner.Relation{Name: name, Kind: planner.RelFunction, Columns: cols,
 		Table: func(context.Context) (exec.TableSource, error) {
@@ -230,22 +267,37 @@ func typeNames(ts []*types.T) string {
 
 // generateSeries implements generate_series(start, stop[, step]) over
 // integers and timestamps.
-func generateSeries(args []any, ts []*types.T) (*planner.Relation, error) {
+func generateSeries(args []any, ts []*types.T, loc *time.Location) (*planner.Relation, error) {
 	if len(args) < 2 || len(args) > 3 {
 		return nil, sqlstate.New(sqlstate.UndefinedFunction, "function generate_series(%s) does not exist", typeNames(ts))
 	}
 	const maxRows = 100_000_000
 	for _, a := range args {
 		if a == nil {
-			return memRelation("generate_series", exec.Schema{{Name: "generate_series", Type: types.Int4}}, func() [][]any { return nil }), nil
+			// A NULL argument gives no rows, in the type the arguments
+			// call for.
+			t := types.Int4
+			switch {
+			case ts[0].Family == types.FamTimestamp:
+				t = types.Timestamp
+			case ts[0].IsTime() || ts[0].Family == types.FamUnknown && len(ts) == 3 && ts[2].Family == types.FamInterval:
+				t = types.TimestampTZ
+			default:
+				for _, x := range ts {
+					if x.Family == types.FamInt && x.Width == 8 {
+						t = types.Int8
+					}
+				}
+			}
+			return memRelation("generate_series", exec.Schema{{Name: "generate_series", Type: t}}, func() [][]any { return nil }), nil
 		}
 	}
 	if ts[0].IsTime() || ts[0].Family == types.FamUnknown && len(args) == 3 && (ts[2].Family == types.FamInterval || ts[2].Family == types.FamUnknown) && isTimestampText(args[0]) {
-		start, err := toTimestamp(args[0], ts[0])
+		start, err := toTimestamp(args[0], ts[0], loc)
 		if err != nil {
 			return nil, err
 		}
-		stop, err := toTimestamp(args[1], ts[1])
+		stop, err := toTimestamp(args[1], ts[1], loc)
 		if err != nil {
 			return nil, err
 		}
@@ -332,14 +384,15 @@ func isTimestampText(v any) bool {
 	return ok && strings.Count(s, "-") >= 2
 }
 
-func toTimestamp(v any, t *types.T) (types.TimestampD, error) {
+func toTimestamp(v any, t *types.T, loc *time.Location) (types.TimestampD, error) {
 	switch x := v.(type) {
 	case types.TimestampD:
 		return x, nil
 	case types.DateD:
 		return types.TimestampD(int64(x) * 86400_000000), nil
 	case string:
-		return types.ParseTimestamp(x, nil, true)
+		// Text without an offset reads in the session time zone.
+		return types.ParseTimestamp(x, loc, true)
 	}
 	return 0, sqlstate.New(sqlstate.DatatypeMismatch, "generate_series expects timestamps, not %s", t.Name)
 }
