@@ -178,10 +178,19 @@ func (b *Binder) expr(e ast.ExprNode, sc *scope, aggOK bool) (exec.Expr, error) 
 			}
 			return &exec.Not{Arg: vb}, nil
 		case opcode.Minus:
-			if c, ok := v.(*exec.Const); ok && c.T.Family == types.FamInt && c.Value != nil {
-				// -2147483648 is an int4 literal in PostgreSQL.
-				if n := c.Value.(int64); -n >= math.MinInt32 {
-					return &exec.Const{Value: -n, T: types.Int4}, nil
+			if _, lit := x.V.(*test_driver.ValueExpr); lit {
+				if c, ok := v.(*exec.Const); ok && c.T.Family == types.FamInt && c.Value != nil {
+					// -2147483648 is an int4 literal in PostgreSQL.
+					if n := c.Value.(int64); -n >= math.MinInt32 {
+						return &exec.Const{Value: -n, T: types.Int4}, nil
+					}
+				}
+				if c, ok := v.(*exec.Const); ok && c.T.Family == types.FamNumeric && c.Value != nil {
+					// PostgreSQL's grammar negates a numeric constant before
+					// typing it: -9223372036854775808 is a bigint.
+					if d, ok := c.Value.(*apd.Decimal); ok && d.Exponent == 0 && d.String() == "9223372036854775808" {
+						return &exec.Const{Value: int64(math.MinInt64), T: types.Int8}, nil
+					}
 				}
 			}
 			return b.callFunc("-", []exec.Expr{v}, e)

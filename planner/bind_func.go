@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -195,9 +197,44 @@ func (b *Binder) funcCall(x *ast.FuncCallExpr, sc *scope, aggOK bool) (exec.Expr
 		if !types.IsAggregate(fname) {
 			return nil, b.errAt(x, sqlstate.New(sqlstate.WrongObjectType, "DISTINCT specified, but %s is not an aggregate function", fname))
 		}
-		// ORDER BY inside an aggregate call fixes the order string_agg and
-		// array_agg see; lambdasql feeds rows in input order.
-		return b.aggCall(fname, args, distinct, nil, nil, sc, x)
+		e, err := b.aggCall(fname, args, distinct, nil, nil, sc, x)
+		if err != nil || name != "__agg_order" {
+			return e, err
+		}
+		// ORDER BY inside the call fixes the order the aggregate sees its
+		// rows in (string_agg, array_agg, json_agg); planAggregate sorts the
+		// aggregate's input by it.
+		ref := e.(*aggRef)
+		var sb strings.Builder
+		for i := 1; i < len(x.Args); i += 2 {
+			k, nullsFirst, explicit := unwrapNulls(x.Args[i])
+			ke, err := b.expr(k, sc, false)
+			if err != nil {
+				return nil, err
+			}
+			if containsAgg(ke) {
+				return nil, b.errAt(x, sqlstate.New(sqlstate.GroupingError, "aggregate function calls cannot be nested"))
+			}
+			desc := false
+			if i+1 < len(x.Args) {
+				if dir, ok := stringArg(x.Args[i+1]); ok && strings.EqualFold(dir, "desc") {
+					desc = true
+				}
+			}
+			if !explicit {
+				nullsFirst = desc
+			}
+			if distinct && (desc || !slices.ContainsFunc(ref.args, func(a exec.Expr) bool { return exprKey(a) == exprKey(ke) })) {
+				return nil, b.errAt(x, sqlstate.New(sqlstate.FeatureNotSupported, "in an aggregate with DISTINCT, only ORDER BY of the argument, ascending, is supported"))
+			}
+			ref.order = append(ref.order, aggOrder{e: ke, desc: desc, nullsFirst: nullsFirst})
+			fmt.Fprintf(&sb, " %s/%v/%v", exprKey(ke), desc, nullsFirst)
+		}
+		if distinct {
+			ref.order = nil // DISTINCT values reach the aggregate in ascending order
+		}
+		ref.key += " ORDER" + sb.String()
+		return ref, nil
 	case "__subscript", "__slice":
 		args := make([]exec.Expr, len(x.Args))
 		for i, a := range x.Args {

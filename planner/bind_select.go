@@ -23,6 +23,13 @@ type aggRef struct {
 	filter   exec.Expr
 	t        *types.T
 	key      string
+	order    []aggOrder // ORDER BY inside the call
+}
+
+// aggOrder is one ORDER BY key inside an aggregate call.
+type aggOrder struct {
+	e                exec.Expr
+	desc, nullsFirst bool
 }
 
 func (a *aggRef) Type() *types.T { return a.t }
@@ -534,9 +541,19 @@ func (b *Binder) planAggregate(input Node, sc *scope, groupBy []exec.Expr, exprs
 			return nil, nil, err
 		}
 	}
+	sortKeys, err := b.aggInputOrder(exprs, addPre)
+	if err != nil {
+		return nil, nil, err
+	}
 	var node Node = &Project{Child: input, Exprs: pre, Out: preOut}
 	if len(pre) == 0 {
 		node = &Project{Child: input, Exprs: nil, Out: exec.Schema{}}
+	}
+	if len(sortKeys) > 0 {
+		// Ordered aggregates see their rows in this order: the aggregate
+		// reads a sorted, serial input and order-sensitive accumulators
+		// keep arrival order.
+		node = &Sort{Child: node, Keys: sortKeys}
 	}
 	node = &Aggregate{Child: node, Keys: keys, Aggs: calls, Out: aggOut}
 	// Lift.
@@ -549,6 +566,49 @@ func (b *Binder) planAggregate(input Node, sc *scope, groupBy []exec.Expr, exprs
 		lifted[i] = l
 	}
 	return node, lifted, nil
+}
+
+// aggInputOrder returns the sort keys (over the pre-projection, extended
+// by addPre) of the ORDER BY inside the aggregate calls of exprs. Calls
+// without ORDER BY do not care; calls with different orders in one query
+// are not supported.
+func (b *Binder) aggInputOrder(exprs []exec.Expr, addPre func(exec.Expr, string) int) ([]exec.SortKey, error) {
+	var order []aggOrder
+	var orderKey string
+	var err error
+	var walk func(e exec.Expr)
+	walk = func(e exec.Expr) {
+		if a, ok := e.(*aggRef); ok {
+			if len(a.order) == 0 {
+				return
+			}
+			var sb strings.Builder
+			for _, o := range a.order {
+				fmt.Fprintf(&sb, "%s/%v/%v;", exprKey(o.e), o.desc, o.nullsFirst)
+			}
+			switch {
+			case order == nil:
+				order, orderKey = a.order, sb.String()
+			case orderKey != sb.String():
+				err = sqlstate.New(sqlstate.FeatureNotSupported, "aggregates with different ORDER BY clauses in one query are not supported")
+			}
+			return
+		}
+		for _, c := range exprChildren(e) {
+			walk(c)
+		}
+	}
+	for _, e := range exprs {
+		walk(e)
+	}
+	if err != nil || order == nil {
+		return nil, err
+	}
+	keys := make([]exec.SortKey, len(order))
+	for i, o := range order {
+		keys[i] = exec.SortKey{Col: addPre(o.e, o.e.String()), Desc: o.desc, NullsFirst: o.nullsFirst}
+	}
+	return keys, nil
 }
 
 // liftAgg rewrites e (over the FROM columns) to read the aggregate's

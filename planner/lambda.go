@@ -209,6 +209,9 @@ func (b *Binder) CompileLambdaView(q ast.Node, src *Relation, eventTime string, 
 		return nil, err
 	}
 	agg := aggNode.(*Aggregate)
+	if _, sorted := agg.Child.(*Sort); sorted {
+		return nil, notMaintainable("ORDER BY inside an aggregate call cannot be kept by the speed layer, which folds events in arrival order")
+	}
 	pre := agg.Child.(*Project)
 	for _, a := range agg.Aggs {
 		if err := checkMaintainable(a); err != nil {
