@@ -62,6 +62,20 @@ func newTextOf(kc *KernelCtx, v Vec, t *types.T) *textOf {
 	return c
 }
 
+// castTextOf is newTextOf with the text a cast to text gives, which
+// differs from the output function for bool only: 'x' || true is
+// 'xtrue' (textanycat casts), concat('x', true) is 'xt'.
+func castTextOf(kc *KernelCtx, v Vec, t *types.T) *textOf {
+	if t.Family != types.FamBool {
+		return newTextOf(kc, v, t)
+	}
+	c := &textOf{kc: kc, t: t, v: v, kind: 'b'}
+	if v.Arr == nil && v.Scalar != nil {
+		c.rendered = []byte(strconv.FormatBool(v.Scalar.(bool)))
+	}
+	return c
+}
+
 // valid reports whether row i is not NULL.
 func (c *textOf) valid(i int) bool {
 	if c.v.Arr == nil {
@@ -82,6 +96,8 @@ func (c *textOf) appendTo(buf []byte, i int) []byte {
 		return strconv.AppendInt(buf, c.ic.at(i), 10)
 	case 'f':
 		return types.AppendFloat(buf, c.fc.at(i), c.t.Width)
+	case 'b':
+		return strconv.AppendBool(buf, c.v.Arr.(*array.Boolean).Value(i))
 	}
 	return appendDatumText(c.kc, buf, c.t, Datum(c.v.Arr, i, c.t))
 }
@@ -112,8 +128,8 @@ func concatOp(k *KernelCtx, args []Vec, n int) (Vec, error) {
 // concatAnyOp is anynonarray || text and text || anynonarray: the
 // non-text side goes through its output function.
 func concatAnyOp(k *KernelCtx, args []Vec, n int) (Vec, error) {
-	a := newTextOf(k, args[0], k.ArgType(0))
-	b := newTextOf(k, args[1], k.ArgType(1))
+	a := castTextOf(k, args[0], k.ArgType(0))
+	b := castTextOf(k, args[1], k.ArgType(1))
 	return textMap(args, n, func(i int, out []byte) ([]byte, error) {
 		out = a.appendTo(out, i)
 		return b.appendTo(out, i), nil

@@ -16,7 +16,7 @@ func TestStringFunctions(t *testing.T) {
 		{"||", []fxArg{ftext("a", nil, "é", ""), ftext("b", "x", "b", "")}, []string{"ab", "NULL", "éb", ""}},
 		{"||", []fxArg{ftext("a", "b", nil), fcol(I4, int64(1), nil, int64(3))}, []string{"a1", "NULL", "NULL"}},
 		{"||", []fxArg{fcol(types.Float8, 2.5, 1e20), fstr("x")}, []string{"2.5x", "1e+20x"}},
-		{"||", []fxArg{fcol(types.Bool, true), fstr("!")}, []string{"t!"}},
+		{"||", []fxArg{fcol(types.Bool, true), fstr("!")}, []string{"true!"}}, // textanycat casts: bool::text is true
 		{"lower", []fxArg{ftext("ABC", nil, "ÀÉÎ", "MiXeD 1", "")}, []string{"abc", "NULL", "àéî", "mixed 1", ""}},
 		{"upper", []fxArg{ftext("abc", "àéî", "straße")}, []string{"ABC", "ÀÉÎ", "STRAßE"}},
 		{"lower", []fxArg{fdict("DEV-1", "DEV-2", "DEV-1", nil, "DEV-1")}, []string{"dev-1", "dev-2", "dev-1", "NULL", "dev-1"}},

@@ -106,6 +106,9 @@ func (b *Binder) pushCTEs(w *ast.WithClause) error {
 		return sqlstate.New(sqlstate.FeatureNotSupported, "WITH RECURSIVE is not supported")
 	}
 	for _, c := range w.CTEs {
+		if m[c.Name.O] != nil {
+			return sqlstate.New(sqlstate.DuplicateAlias, "WITH query name %q specified more than once", c.Name.O)
+		}
 		d := &cteDef{name: c.Name.O, node: c.Query.Query}
 		for _, cn := range c.ColNameList {
 			d.cols = append(d.cols, cn.O)
@@ -458,6 +461,15 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, *scope, error) {
 	right, rs, err := b.bindFromItem(j.Right, parent)
 	if err != nil {
 		return nil, nil, err
+	}
+	tables := map[[2]string]bool{}
+	for _, c := range ls.cols {
+		tables[[2]string{c.schema, c.table}] = true
+	}
+	for _, c := range rs.cols {
+		if c.table != "" && c.table != "unnamed_subquery" && tables[[2]string{c.schema, c.table}] {
+			return nil, nil, sqlstate.New(sqlstate.DuplicateAlias, "table name %q specified more than once", c.table)
+		}
 	}
 	kind := exec.InnerJoin
 	if j.Tp == ast.LeftJoin {
