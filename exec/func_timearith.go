@@ -49,6 +49,14 @@ func shiftDays(us int64, loc *time.Location, useLoc bool, f func(days int64) int
 	return w, nil
 }
 
+// AddInterval is timestamp + interval (tz false) or timestamptz + interval
+// with days and months counted in loc (tz true), as PostgreSQL adds them:
+// a month from January 31 is the last day of February.
+func AddInterval(ts types.TimestampD, iv types.IntervalD, loc *time.Location, tz bool) (types.TimestampD, error) {
+	r, err := addInterval(int64(ts), iv, loc, tz)
+	return types.TimestampD(r), err
+}
+
 // addInterval is timestamp[tz] + interval.
 func addInterval(us int64, iv types.IntervalD, loc *time.Location, useLoc bool) (int64, error) {
 	if !tsFinite(types.TimestampD(us)) {

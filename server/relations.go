@@ -328,7 +328,11 @@ func generateSeries(args []any, ts []*types.T, loc *time.Location) (*planner.Rel
 					break
 				}
 				rows = append(rows, []any{cur})
-				cur = addInterval(cur, step)
+				next, err := exec.AddInterval(cur, step, loc, t == types.TimestampTZ)
+				if err != nil {
+					break // past the timestamp range
+				}
+				cur = next
 			}
 			return rows
 		}), nil
@@ -397,14 +401,3 @@ func toTimestamp(v any, t *types.T, loc *time.Location) (types.TimestampD, error
 	return 0, sqlstate.New(sqlstate.DatatypeMismatch, "generate_series expects timestamps, not %s", t.Name)
 }
 
-// addInterval adds iv to ts in UTC (months by calendar, days as 24 h).
-func addInterval(ts types.TimestampD, iv types.IntervalD) types.TimestampD {
-	t := ts.Time()
-	if iv.Months != 0 {
-		t = t.AddDate(0, int(iv.Months), 0)
-	}
-	if iv.Days != 0 {
-		t = t.AddDate(0, 0, int(iv.Days))
-	}
-	return types.TimestampOf(t) + types.TimestampD(iv.Micros)
-}
