@@ -271,7 +271,6 @@ func generateSeries(args []any, ts []*types.T, loc *time.Location) (*planner.Rel
 	if len(args) < 2 || len(args) > 3 {
 		return nil, sqlstate.New(sqlstate.UndefinedFunction, "function generate_series(%s) does not exist", typeNames(ts))
 	}
-	const maxRows = 100_000_000
 	for _, a := range args {
 		if a == nil {
 			// A NULL argument gives no rows, in the type the arguments
@@ -320,22 +319,7 @@ func generateSeries(args []any, ts []*types.T, loc *time.Location) (*planner.Rel
 		if ts[0].Family == types.FamTimestamp {
 			t = types.Timestamp
 		}
-		return memRelation("generate_series", exec.Schema{{Name: "generate_series", Type: t}}, func() [][]any {
-			var rows [][]any
-			cur := start
-			for n := 0; n < maxRows; n++ {
-				if (step.TotalMicros() > 0 && cur > stop) || (step.TotalMicros() < 0 && cur < stop) {
-					break
-				}
-				rows = append(rows, []any{cur})
-				next, err := exec.AddInterval(cur, step, loc, t == types.TimestampTZ)
-				if err != nil {
-					break // past the timestamp range
-				}
-				cur = next
-			}
-			return rows
-		}), nil
+		return seriesRelation(newTimestampSeries(t, start, stop, step, loc)), nil
 	}
 	toInt := func(v any) (int64, error) {
 		switch x := v.(type) {
@@ -374,13 +358,7 @@ func generateSeries(args []any, ts []*types.T, loc *time.Location) (*planner.Rel
 			t = types.Int8
 		}
 	}
-	return memRelation("generate_series", exec.Schema{{Name: "generate_series", Type: t}}, func() [][]any {
-		var rows [][]any
-		for v, n := start, 0; n < maxRows && ((step > 0 && v <= stop) || (step < 0 && v >= stop)); v, n = v+step, n+1 {
-			rows = append(rows, []any{v})
-		}
-		return rows
-	}), nil
+	return seriesRelation(newIntSeries(t, start, stop, step)), nil
 }
 
 func isTimestampText(v any) bool {
