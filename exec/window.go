@@ -108,6 +108,10 @@ func (w *WindowAssign) String() string {
 type PartitionClock struct {
 	MaxTime int64 // highest event time seen (µs); math.MinInt64 when none
 	LastAt  int64 // wall clock (µs) of the last event; 0 when none
+	// Behind is set while the reader has entries of the partition still
+	// to read: a partition with a backlog is never idle, whatever its
+	// clock says (the reader is late, not the partition).
+	Behind bool `json:"-"`
 }
 
 // NoTime marks an unknown event time.
@@ -115,14 +119,15 @@ const NoTime = math.MinInt64
 
 // Watermark computes a source's stream watermark: the minimum over
 // partitions of (highest event time seen − lateness). A partition with no
-// event for idleTimeout (when > 0) stops holding the watermark back; a
-// partition that never saw an event holds it back unless it is idle too.
+// event for idleTimeout (when > 0) stops holding the watermark back unless
+// its reader is behind on it; a partition that never saw an event holds it
+// back unless it is idle too.
 // ok is false when no partition has defined it yet.
 func Watermark(parts []PartitionClock, lateness, idleTimeout time.Duration, nowMicros int64) (int64, bool) {
 	wm := int64(math.MaxInt64)
 	any := false
 	for _, p := range parts {
-		idle := idleTimeout > 0 && (p.LastAt == 0 || nowMicros-p.LastAt >= idleTimeout.Microseconds())
+		idle := idleTimeout > 0 && !p.Behind && (p.LastAt == 0 || nowMicros-p.LastAt >= idleTimeout.Microseconds())
 		if idle {
 			continue
 		}

@@ -107,7 +107,23 @@ func NewSpeed(cfg SpeedConfig, start []int64, startClocks []exec.PartitionClock)
 			s.log.Info("speed layer restored from checkpoint", "view", cfg.View, "windows", s.state.Len())
 		}
 	}
+	s.startIdleClocks()
 	return s, nil
+}
+
+// startIdleClocks starts the idle_timeout of the partitions that have not
+// shown an event yet now: a partition is idle after idle_timeout without
+// events counted from when the speed layer started reading it, not from
+// the beginning of time — or the first event read from one partition
+// would make every event of the others late.
+func (s *Speed) startIdleClocks() {
+	now := s.clock().UnixMicro()
+	for p := range s.clocks {
+		if s.clocks[p].LastAt == 0 {
+			s.clocks[p].LastAt = now
+		}
+	}
+	s.recomputeWM()
 }
 
 func (s *Speed) keyTypes() []*types.T {
@@ -155,7 +171,11 @@ func (s *Speed) Reset(start []int64, clocks []exec.PartitionClock) error {
 	s.gen++
 	s.gone = false
 	s.hasWM, s.wm = false, 0
-	return s.reset(start, clocks)
+	if err := s.reset(start, clocks); err != nil {
+		return err
+	}
+	s.startIdleClocks()
+	return nil
 }
 
 // Seed folds rows that precede the start offsets (read from the master
@@ -201,6 +221,9 @@ func (s *Speed) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		progressed := false
 		var runErr error
+		if parts > 1 && s.cfg.IdleTimeout > 0 {
+			s.markBacklog(ctx)
+		}
 		for p := 0; p < parts; p++ {
 			s.mu.Lock()
 			from := s.pos[p]
@@ -210,6 +233,11 @@ func (s *Speed) Run(ctx context.Context) {
 			if err != nil {
 				runErr = err
 				break
+			}
+			if len(entries) == 0 {
+				s.mu.Lock()
+				s.clocks[p].Behind = false
+				s.mu.Unlock()
 			}
 			if len(entries) > 0 {
 				if low, lerr := s.cfg.Log.LowWater(ctx, p); lerr == nil && from < low && entries[0].Offset > from {
@@ -281,6 +309,21 @@ func (s *Speed) Run(ctx context.Context) {
 		if err := s.SaveCheckpoint(); err != nil {
 			s.log.Warn("final speed checkpoint failed", "view", s.cfg.View, "err", err)
 		}
+	}
+}
+
+// markBacklog flags the partitions with entries not read yet, before a
+// pass reads any of them: until the pass reaches a partition, events
+// waiting in it must hold the watermark back even if the partition looks
+// idle (it never saw an event, or its last one is older than idle_timeout),
+// or a reader that drains one partition first would make the other's
+// events late.
+func (s *Speed) markBacklog(ctx context.Context) {
+	for p := range s.clocks {
+		hw, err := s.cfg.Log.HighWater(ctx, p)
+		s.mu.Lock()
+		s.clocks[p].Behind = err == nil && hw > s.pos[p]
+		s.mu.Unlock()
 	}
 }
 
