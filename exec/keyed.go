@@ -73,6 +73,19 @@ func (s *KeyedState) Finalize(out Schema, keep func(keys []arrow.Array, g int) b
 			k.Release()
 		}
 	}()
+	var idx []int
+	for g := 0; g < ng; g++ {
+		if keep == nil || keep(keys, g) {
+			idx = append(idx, g)
+		}
+	}
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	if len(idx)*4 < ng {
+		// A few groups (a point query): finalize only them.
+		return s.finalizeSubset(out, keys, idx)
+	}
 	vals := make([]arrow.Array, len(s.accs))
 	defer func() {
 		for _, v := range vals {
@@ -91,15 +104,6 @@ func (s *KeyedState) Finalize(out Schema, keep func(keys []arrow.Array, g int) b
 		}
 		vals[i] = v
 	}
-	var idx []int
-	for g := 0; g < ng; g++ {
-		if keep == nil || keep(keys, g) {
-			idx = append(idx, g)
-		}
-	}
-	if len(idx) == 0 {
-		return nil, nil
-	}
 	cols := append(append([]arrow.Array{}, keys...), vals...)
 	all := array.NewRecord(out.Arrow(), cols, int64(ng))
 	defer all.Release()
@@ -107,6 +111,62 @@ func (s *KeyedState) Finalize(out Schema, keep func(keys []arrow.Array, g int) b
 	for from := 0; from < len(idx); from += BatchSize {
 		to := min(from+BatchSize, len(idx))
 		recs = append(recs, TakeRecord(all, idx[from:to]))
+	}
+	return recs, nil
+}
+
+// finalizeSubset finalizes the groups idx (ascending) only: their states
+// are merged into fresh accumulators (exact, as every Merge is) and those
+// are finalized, so the cost follows the groups returned, not the state.
+func (s *KeyedState) finalizeSubset(out Schema, keys []arrow.Array, idx []int) ([]arrow.Record, error) {
+	ng := s.table.Len()
+	dst := make([]uint32, ng)
+	for i := range dst {
+		dst[i] = NoGroup
+	}
+	for j, g := range idx {
+		dst[g] = uint32(j)
+	}
+	cols := make([]arrow.Array, 0, len(keys)+len(s.accs))
+	defer func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}()
+	for _, k := range keys {
+		cols = append(cols, TakeArray(k, idx))
+	}
+	for i, a := range s.aggs {
+		if s.accs[i].Len() < ng {
+			s.accs[i].Grow(ng)
+		}
+		if gf, ok := s.accs[i].(agg.GroupFinalizer); ok {
+			v, err := gf.FinalizeGroups(Alloc, idx)
+			if err != nil {
+				return nil, err
+			}
+			cols = append(cols, v)
+			continue
+		}
+		acc, err := agg.New(a.Spec)
+		if err != nil {
+			return nil, err
+		}
+		acc.Grow(len(idx))
+		if err := acc.Merge(s.accs[i], dst); err != nil {
+			return nil, err
+		}
+		v, err := acc.Finalize(Alloc)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, v)
+	}
+	all := array.NewRecord(out.Arrow(), cols, int64(len(idx)))
+	defer all.Release()
+	var recs []arrow.Record
+	for from := 0; from < len(idx); from += BatchSize {
+		recs = append(recs, all.NewSlice(int64(from), int64(min(from+BatchSize, len(idx)))))
 	}
 	return recs, nil
 }

@@ -207,6 +207,12 @@ func WithExecCtx(ctx context.Context, ec *Ctx) context.Context {
 	return context.WithValue(ctx, execCtxKey{}, ec)
 }
 
+// LookupExecCtx returns the execution context carried by ctx, if any.
+func LookupExecCtx(ctx context.Context) (*Ctx, bool) {
+	ec, ok := ctx.Value(execCtxKey{}).(*Ctx)
+	return ec, ok
+}
+
 // ExecCtx returns the statement's Ctx from ctx (a default one if none).
 func ExecCtx(ctx context.Context) *Ctx {
 	if ec, ok := ctx.Value(execCtxKey{}).(*Ctx); ok {

@@ -20,6 +20,21 @@ const (
 	OpGE
 )
 
+// Holds reports whether "a op b" holds given c = compare(a, b).
+func (o CmpOp) Holds(c int) bool {
+	switch o {
+	case OpEQ:
+		return c == 0
+	case OpLT:
+		return c < 0
+	case OpLE:
+		return c <= 0
+	case OpGT:
+		return c > 0
+	}
+	return c >= 0
+}
+
 func (o CmpOp) String() string {
 	return [...]string{"=", "<", "<=", ">", ">="}[o]
 }

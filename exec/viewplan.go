@@ -1,11 +1,16 @@
 package exec
 
 import (
+	"cmp"
 	"fmt"
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"lambdasql/sql/types"
 )
 
 // ViewPlan is a lambda view compiled into the stages both layers run (the
@@ -187,3 +192,84 @@ func (w *WidenStep) Apply(_ *Ctx, rec arrow.Record) (arrow.Record, error) {
 func (w *WidenStep) Schema() Schema { return w.Full }
 
 func (w *WidenStep) String() string { return "Widen" }
+
+// OutKey returns the grouping-key column (an index into AggOut's keys)
+// that output column col shows unchanged, or -1 when col is computed (an
+// aggregate, an expression). Filters on such columns can select windows
+// from keyed state before anything is finalized.
+func (p *ViewPlan) OutKey(col int) int {
+	if len(p.Post) == 0 {
+		if col < len(p.Keys) {
+			return col
+		}
+		return -1
+	}
+	ps, ok := p.Post[len(p.Post)-1].(*ProjectStep)
+	if !ok || col >= len(ps.Exprs) {
+		return -1
+	}
+	if c, ok := ps.Exprs[col].(*ColRef); ok && c.Idx < len(p.Keys) {
+		return c.Idx
+	}
+	return -1
+}
+
+// KeyFilter returns a test of group g's key arrays against the bounds
+// (over Out columns) that OutKey maps to keys; bounds on computed columns
+// are left to the query's own filter. nil when no bound applies.
+func (p *ViewPlan) KeyFilter(bounds []Bound) func(keys []arrow.Array, g int) bool {
+	type keyBound struct {
+		key int
+		b   Bound
+		t   *types.T
+	}
+	var kbs []keyBound
+	for _, b := range bounds {
+		if k := p.OutKey(b.Col); k >= 0 && b.Value != nil {
+			kbs = append(kbs, keyBound{key: k, b: b, t: p.AggOut[k].Type})
+		}
+	}
+	if len(kbs) == 0 {
+		return nil
+	}
+	// Equalities first: they reject almost every group of a point query.
+	slices.SortStableFunc(kbs, func(a, b keyBound) int {
+		return cmp.Compare(min(a.b.Op, 1), min(b.b.Op, 1))
+	})
+	return func(keys []arrow.Array, g int) bool {
+		for _, kb := range kbs {
+			a := keys[kb.key]
+			if a.IsNull(g) {
+				return false
+			}
+			var c int
+			switch x := a.(type) {
+			case *array.String:
+				s, ok := kb.b.Value.(string)
+				if !ok || kb.t.OID == types.BPChar.OID {
+					c = CompareDatums(kb.t, Datum(a, g, kb.t), kb.b.Value)
+				} else if kb.b.Op == OpEQ {
+					if x.Value(g) != s {
+						return false
+					}
+					continue
+				} else {
+					c = strings.Compare(x.Value(g), s)
+				}
+			case *array.Timestamp:
+				v, ok := kb.b.Value.(types.TimestampD)
+				if !ok {
+					c = CompareDatums(kb.t, Datum(a, g, kb.t), kb.b.Value)
+				} else {
+					c = cmp.Compare(int64(x.Value(g)), int64(v))
+				}
+			default:
+				c = CompareDatums(kb.t, Datum(a, g, kb.t), kb.b.Value)
+			}
+			if !kb.b.Op.Holds(c) {
+				return false
+			}
+		}
+		return true
+	}
+}

@@ -192,7 +192,7 @@ func (c *Compiler) scan(ctx context.Context, s *Scan) (exec.Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	var op exec.Operator = c.newScan(ts, s.Cols, s.Bounds)
+	var op exec.Operator = c.newScan(ts, s.Cols, runtimeBounds(ctx, s))
 	if len(s.Filters) > 0 {
 		op = &exec.StepOp{Child: op, Step: &exec.FilterStep{Pred: andAll(s.Filters), Out: op.Schema()}}
 	}
@@ -225,7 +225,7 @@ func (c *Compiler) lambdaScan(ctx context.Context, s *Scan) (exec.Operator, erro
 			}
 		}
 		var bounds []exec.Bound
-		for _, b := range s.Bounds {
+		for _, b := range runtimeBounds(ctx, s) {
 			if _, ok := pos[b.Col]; ok {
 				bounds = append(bounds, b)
 			}

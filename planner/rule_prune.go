@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"context"
+
 	"lambdasql/exec"
 	"lambdasql/sql/types"
 )
@@ -32,6 +34,35 @@ func (ExtractPruneBounds) Apply(n Node) (Node, bool) {
 		ns.Bounds = bounds
 		return &ns, true
 	})
+}
+
+// runtimeBounds are the scan's bounds once the statement's parameters and
+// stable functions (now(), current_date) have their values: a prepared
+// point query (device_id = $1 AND window_start >= now() - interval '1
+// hour') prunes as its literal form would. Without an execution context
+// (plain EXPLAIN) they are the planned bounds.
+func runtimeBounds(ctx context.Context, s *Scan) []exec.Bound {
+	ec, ok := exec.LookupExecCtx(ctx)
+	if !ok || len(s.Filters) == 0 {
+		return s.Bounds
+	}
+	var bounds []exec.Bound
+	for _, f := range s.Filters {
+		g, err := bindParams(f, ec.Params)
+		if err != nil {
+			return s.Bounds
+		}
+		bounds = append(bounds, boundsOf(foldConst(ec, g), s)...)
+	}
+	return bounds
+}
+
+// bindParams replaces the parameters in e by their values.
+func bindParams(e exec.Expr, params []any) (exec.Expr, error) {
+	if p, ok := e.(*exec.Param); ok && p.Idx < len(params) {
+		return &exec.Const{Value: params[p.Idx], T: p.T}, nil
+	}
+	return mapExprChildren(e, func(c exec.Expr) (exec.Expr, error) { return bindParams(c, params) })
 }
 
 var cmpOps = map[string]exec.CmpOp{"=": exec.OpEQ, "<": exec.OpLT, "<=": exec.OpLE, ">": exec.OpGT, ">=": exec.OpGE}

@@ -50,21 +50,25 @@ go build -o bin/lambdasql ./cmd/lambdasql || exit 1
 bin/lambdabench gen --rows "$rows" --out "$data" || exit 1
 
 status=0
-prof=$out/q1-lambdasql.cpu.prof
-pointprof=$out/point-lambdasql.cpu.prof
-bin/lambdabench engine --data "$data" --cpuprofile "$prof" "${engine_args[@]}" || status=1
-if [ -s "$prof" ]; then
+prof=$out/lambdasql-cpu.prof
+rm -f "$out"/lambdasql-cpu*.prof
+# top prints the hottest functions of a CPU profile of lambdasql.
+top() {
+  local extra=${3:-}
+  [ -s "$2" ] || return 0
   echo
-  echo "== CPU profile of lambdasql running Q1 (go tool pprof -top)"
-  go tool pprof -top -nodecount=25 bin/lambdabench "$prof" 2>/dev/null | sed -n '4,40p'
-fi
-bin/lambdabench ingest "${ingest_args[@]}" || status=1
-bin/lambdabench lambda --server bin/lambdasql --cpuprofile "$pointprof" "${lambda_args[@]}" || status=1
-if [ -s "$pointprof" ]; then
-  echo
-  echo "== CPU profile of lambdasql serving point queries on device_metrics (go tool pprof -top -cum)"
-  go tool pprof -top -cum -nodecount=25 bin/lambdabench "$pointprof" 2>/dev/null | sed -n '4,40p'
-fi
+  echo "== $1 (go tool pprof -top${extra:+ $extra} $2)"
+  go tool pprof -top $extra -nodecount=25 bin/lambdabench "$2" 2>/dev/null | sed -n '4,40p'
+}
+bin/lambdabench engine --data "$data" --cpuprofile "$prof" --profile Q1,Q2,Q3,Q4 "${engine_args[@]}" || status=1
+for q in Q1 Q2 Q3 Q4; do
+  f=$prof; [ "$q" = Q1 ] || f=${prof%.prof}-$q.prof
+  top "CPU profile of lambdasql running $q, engine only" "$f"
+done
+bin/lambdabench ingest --cpuprofile "${prof%.prof}-copy.prof" "${ingest_args[@]}" || status=1
+top "CPU profile of lambdasql's first COPY run (in-process server and client)" "${prof%.prof}-copy.prof"
+bin/lambdabench lambda --server bin/lambdasql --cpuprofile "${prof%.prof}-point.prof" "${lambda_args[@]}" || status=1
+top "CPU profile of lambdasql serving point queries on device_metrics" "${prof%.prof}-point.prof" -cum
 echo
 if [ "$status" = 0 ]; then
   echo "bench: all sections ran and every answer check passed"

@@ -761,7 +761,6 @@ func (l *lambdaSplit) Split(ctx context.Context) (planner.Split, error) {
 		}
 		sp.Batch = batch.BatchTable(l.e.srv.cfg.DataDir, bv, phys)
 	}
-	recs, err := rt.speed.Snapshot(int64(sp.B), sp.HasB)
 	release := func() {
 		releaseVersion()
 		rt.snapMu.Lock()
@@ -771,15 +770,14 @@ func (l *lambdaSplit) Split(ctx context.Context) (planner.Split, error) {
 		}
 		rt.snapMu.Unlock()
 	}
-	if err != nil {
-		release()
-		return planner.Split{}, err
-	}
 	phys := l.cols
 	if n := len(phys); n > 0 && phys[n-1].Hidden {
 		phys = phys[:n-1]
 	}
-	rtab := &recTable{name: fmt.Sprintf("speed(%s)", l.name), schema: phys, recs: recs}
+	// The speed windows are taken when the scan starts, with its bounds
+	// (this snapshot's registration keeps every window above B until
+	// release).
+	rtab := &speedTable{recTable: recTable{name: fmt.Sprintf("speed(%s)", l.name), schema: phys}, speed: rt.speed, b: int64(sp.B), hasB: sp.HasB}
 	sp.Speed = rtab
 	if wm, ok := rt.speed.Watermark(); ok {
 		sp.Watermark = typesTS(wm)

@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"lambdasql/exec"
+	"lambdasql/stream"
 )
 
 // memTable is a TableSource over rows computed when the scan starts
@@ -115,4 +117,26 @@ func (k *recTask) Run(ctx context.Context, emit func(arrow.Record) error) error 
 		}
 	}
 	return nil
+}
+
+// speedTable is a lambda view's speed layer above B as a table: the
+// windows are finalized when the scan asks for them, selected by the
+// scan's bounds on grouping keys.
+type speedTable struct {
+	recTable
+	speed *stream.Speed
+	b     int64
+	hasB  bool
+	once  sync.Once
+	err   error
+}
+
+func (t *speedTable) Tasks(ctx context.Context, req exec.ScanRequest) ([]exec.ScanTask, error) {
+	t.once.Do(func() {
+		t.recs, t.err = t.speed.Snapshot(t.b, t.hasB, req.Bounds)
+	})
+	if t.err != nil {
+		return nil, t.err
+	}
+	return t.recTable.Tasks(ctx, req)
 }

@@ -491,7 +491,12 @@ func (s *Speed) Stats() Stats {
 // windows when hasB is false); with emit = 'close' only windows ending at
 // or below the stream watermark. The rows are computed now: later changes
 // to the state do not affect them.
-func (s *Speed) Snapshot(B int64, hasB bool) ([]arrow.Record, error) {
+//
+// bounds (over the view's output columns, as a scan request carries them)
+// select windows by their grouping keys before anything is finalized, so
+// a point query (one device, the last hour) finalizes its few windows,
+// not the whole state; bounds on computed columns are ignored here.
+func (s *Speed) Snapshot(B int64, hasB bool, bounds []exec.Bound) ([]arrow.Record, error) {
 	s.mu.Lock()
 	if s.gone {
 		s.mu.Unlock()
@@ -510,6 +515,7 @@ func (s *Speed) Snapshot(B int64, hasB bool) ([]arrow.Record, error) {
 		}
 		state = st
 	}
+	keyFilter := s.cfg.Plan.KeyFilter(bounds)
 	recs, err := state.Finalize(s.cfg.Plan.AggOut, func(keys []arrow.Array, g int) bool {
 		we := int64(keys[1].(*array.Timestamp).Value(g))
 		if hasB && we <= B {
@@ -518,7 +524,7 @@ func (s *Speed) Snapshot(B int64, hasB bool) ([]arrow.Record, error) {
 		if close && (!hasWM || we > wm) {
 			return false
 		}
-		return true
+		return keyFilter == nil || keyFilter(keys, g)
 	})
 	s.mu.Unlock()
 	if err != nil {

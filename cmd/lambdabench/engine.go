@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,6 +93,7 @@ func cmdEngine(args []string) error {
 	runs := fs.Int("runs", 5, "timed runs per query and engine (the median is reported)")
 	budget := fs.Duration("budget", 60*time.Second, "fewer runs (at least 3) when runs × one run's time would pass this")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of lambdasql running Q1 (engine only, 2 extra runs) to this file")
+	profile := fs.String("profile", "Q1", "queries to profile with --cpuprofile; Qn other than Q1 go to the file name with -Qn before its extension")
 	only := fs.String("queries", "Q1,Q2,Q3,Q4", "comma-separated queries to run")
 	fs.Parse(args)
 	if *runs < 1 {
@@ -155,6 +157,7 @@ func cmdEngine(args []string) error {
 	var t table
 	t.add("query", "rows", "runs", "lambdasql engine", "DuckDB engine", "ratio", "lambdasql pgwire", "DuckDB client", "ratio")
 	var notes []string
+	var toProfile [][2]string
 	failed := false
 	for _, q := range engineQueries() {
 		if !want[q.name] {
@@ -233,11 +236,18 @@ func cmdEngine(args []string) error {
 		ml, mw, md, mc := median(le), median(lw), median(de), median(dc)
 		t.add(q.name, fmt.Sprint(la.rows), fmt.Sprint(n), fmtSeconds(ml), fmtSeconds(md), ratio(ml, md),
 			fmtSeconds(mw), fmtSeconds(mc), ratio(mw, mc))
-		if q.name == "Q1" && *cpuprofile != "" {
-			if err := profileQ1(ctx, ls, lq, *cpuprofile); err != nil {
-				return err
-			}
+		if *cpuprofile != "" && slices.Contains(strings.Split(strings.ToUpper(*profile), ","), q.name) {
+			toProfile = append(toProfile, [2]string{q.name, lq})
 		}
+	}
+	// Profile with DuckDB closed, so none of its threads is sampled.
+	duck.Close()
+	db.Close()
+	for _, p := range toProfile {
+		if err := profileQuery(ctx, ls, p[1], profilePath(*cpuprofile, p[0])); err != nil {
+			return err
+		}
+		fmt.Printf("CPU profile of lambdasql running %s twice (engine only): %s\n", p[0], profilePath(*cpuprofile, p[0]))
 	}
 	fmt.Println()
 	t.print()
@@ -251,25 +261,43 @@ func cmdEngine(args []string) error {
 	return nil
 }
 
-// profileQ1 writes a CPU profile of two engine-only runs of Q1.
-func profileQ1(ctx context.Context, ls *inproc, q, path string) error {
-	f, err := os.Create(path)
+// profilePath names the profile of query q: path for Q1, path with -q
+// before the extension for the others.
+func profilePath(path, q string) string {
+	if q == "Q1" {
+		return path
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + q + ext
+}
+
+// profileQuery writes a CPU profile of two engine-only runs of q.
+func profileQuery(ctx context.Context, ls *inproc, q, path string) error {
+	stop, err := startProfile(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
+	defer stop()
 	for range 2 {
 		if _, err := ls.engineRows(ctx, q); err != nil {
-			pprof.StopCPUProfile()
 			return err
 		}
 	}
-	pprof.StopCPUProfile()
-	fmt.Printf("  CPU profile of lambdasql running Q1 twice: %s\n", path)
 	return nil
+}
+
+// startProfile starts a CPU profile into path; call the returned
+// function to stop it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // pickVariant returns the first SQL variant that runs, and a note when

@@ -28,6 +28,7 @@ func cmdIngest(args []string) error {
 	kafkaEvents := fs.Int("kafka-events", 1_000_000, "JSON events pre-produced to Kafka (0 skips Kafka)")
 	partitions := fs.Int("partitions", 1, "partitions of the embedded source")
 	noPG := fs.Bool("no-postgres", false, "skip the PostgreSQL reference")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of lambdabench (the in-process server and the client) during lambdasql's first COPY run, through capture")
 	fs.Parse(args)
 	if *rows < 1 || *runs < 1 {
 		return fmt.Errorf("--rows and --runs must be positive")
@@ -58,9 +59,16 @@ func cmdIngest(args []string) error {
 			name, sourceColumnsSQL, *partitions)); err != nil {
 			return fmt.Errorf("create source: %w", err)
 		}
+		stopProfile := func() {}
+		if r == 0 && *cpuprofile != "" {
+			if stopProfile, err = startProfile(*cpuprofile); err != nil {
+				return err
+			}
+		}
 		start := time.Now()
 		tag, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(csv), "COPY "+name+" FROM STDIN (FORMAT csv)")
 		if err != nil {
+			stopProfile()
 			return fmt.Errorf("COPY into lambdasql: %w", err)
 		}
 		acked := time.Since(start)
@@ -78,9 +86,11 @@ func cmdIngest(args []string) error {
 			}
 			return backlog == 0 && masterRows == int64(*rows), nil
 		}); err != nil {
+			stopProfile()
 			return err
 		}
 		durable := time.Since(start)
+		stopProfile()
 		ack = append(ack, float64(*rows)/acked.Seconds())
 		master = append(master, float64(*rows)/durable.Seconds())
 		fmt.Printf("  lambdasql run %d: acknowledged in %.2f s, in the master dataset after %.2f s\n", r+1, acked.Seconds(), durable.Seconds())
@@ -104,7 +114,7 @@ func cmdIngest(args []string) error {
 	var t table
 	t.add("system", "rows/s (median)", "vs PostgreSQL COPY")
 	pgMed := median(pgRates)
-	t.add("lambdasql COPY, acknowledged (durable in its log)", fmtRate(median(ack)), ratio(median(ack), pgMed))
+	t.add("lambdasql COPY, acknowledged (appended to its log)", fmtRate(median(ack)), ratio(median(ack), pgMed))
 	t.add("lambdasql COPY → in the master dataset (Parquet)", fmtRate(median(master)), ratio(median(master), pgMed))
 	if pgVersion != "" {
 		t.add("PostgreSQL "+pgVersion+" COPY (unindexed table)", fmtRate(pgMed), "1.00")
@@ -220,10 +230,10 @@ func kafkaBench(ctx context.Context, ls *inproc, conn *pgx.Conn, n int) error {
 		return err
 	}
 	captured := time.Since(start)
-	// Stop consuming before the broker goes away.
-	if _, err := conn.Exec(ctx, "DROP SOURCE kafka_telemetry"); err != nil {
-		return fmt.Errorf("drop Kafka source: %w", err)
-	}
+	// Stop lambdasql before the broker goes away, so the source does not
+	// spend its shutdown reconnecting.
+	conn.Close(ctx)
+	ls.close()
 	cores := float64(runtime.NumCPU())
 	var t table
 	t.add("stage", "seconds", "events/s", "events/s/core")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,9 +19,10 @@ import (
 // inproc is a lambdasql server running inside lambdabench on a temporary
 // data directory and a loopback port.
 type inproc struct {
-	srv *server.Server
-	dir string
-	url string
+	srv  *server.Server
+	dir  string
+	url  string
+	once sync.Once
 }
 
 // startInproc opens a fresh data directory and starts serving on
@@ -44,12 +46,15 @@ func startInproc() (*inproc, error) {
 	return &inproc{srv: srv, dir: dir, url: fmt.Sprintf("postgres://lambdasql@%s/lambdasql?sslmode=disable", srv.Addr())}, nil
 }
 
-// close stops the server and removes its data directory.
+// close stops the server and removes its data directory; later calls do
+// nothing.
 func (p *inproc) close() {
-	if err := p.srv.Close(); err != nil {
-		fmt.Fprintf(os.Stderr, "close lambdasql: %v\n", err)
-	}
-	os.RemoveAll(p.dir)
+	p.once.Do(func() {
+		if err := p.srv.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "close lambdasql: %v\n", err)
+		}
+		os.RemoveAll(p.dir)
+	})
 }
 
 // connect opens a pgx connection to the server.

@@ -8,11 +8,23 @@
 //	lambdabench lambda                             freshness, sustained rate, point
 //	                                               queries vs PostgreSQL, RSS
 //
-// lambdabench is its own Go module (it links DuckDB, which the lambdasql
-// module must never do) and imports lambdasql through a replace directive,
-// so the engine measured in-process is the working tree's. A failed answer
-// check makes the command exit 1; a missing reference (no PostgreSQL)
-// makes its comparison print "skipped" instead.
+// lambdabench is its own Go module (it links DuckDB 1.5.5 through
+// github.com/duckdb/duckdb-go/v2, which the lambdasql module must never
+// do) and imports lambdasql through a replace directive, so the engine
+// measured in-process is the working tree's. Build it with
+// -tags duckdb_arrow (scripts/bench.sh does) so DuckDB's engine-only time
+// drains Arrow batches; without the tag it falls back to CREATE TEMP TABLE
+// AS, which adds a fixed few tens of milliseconds to DuckDB's figure.
+//
+// The engine, ingest and lambda (a)–(c) benchmarks run lambdasql in-process
+// (server.Open on a temporary data directory, 127.0.0.1 on a free port) and
+// talk to it with pgx; lambda (d) runs bin/lambdasql serve as a child
+// process so the RSS is the server's alone. PostgreSQL references run a
+// private cluster (initdb + pg_ctl under a temporary directory, as the
+// postgres user when lambdabench runs as root) that is removed afterwards.
+//
+// A failed answer check makes the command exit 1; a missing reference (no
+// PostgreSQL, no bin/lambdasql) makes its comparison print "skipped".
 package main
 
 import (

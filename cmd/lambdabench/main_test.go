@@ -284,7 +284,7 @@ func TestEndToEnd(t *testing.T) {
 	})
 	t.Run("lambda", func(t *testing.T) {
 		args := []string{"--only", "freshness,sustained,point", "--samples", "20", "--rate", "100",
-			"--sustained-rows", "20000", "--copy-batch", "5000", "--point-duration", "200ms"}
+			"--sustained-rows", "20000", "--copy-batch", "1000", "--point-duration", "200ms"}
 		if _, err := pgBindir(); err != nil {
 			args = append(args, "--no-postgres")
 		}

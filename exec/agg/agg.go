@@ -127,3 +127,11 @@ type Accumulator interface {
 	// Size estimates the bytes of state held, for memory accounting.
 	Size() int64
 }
+
+// GroupFinalizer is implemented by accumulators that can finalize a few
+// groups without a pass over all of them (a point query over a large
+// keyed state). FinalizeGroups returns one value per entry of groups, in
+// that order, equal to those of Finalize.
+type GroupFinalizer interface {
+	FinalizeGroups(mem memory.Allocator, groups []int) (arrow.Array, error)
+}

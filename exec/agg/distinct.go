@@ -609,6 +609,17 @@ func (a *countDistinct) Finalize(mem memory.Allocator) (arrow.Array, error) {
 	return b.NewArray(), nil
 }
 
+// FinalizeGroups reads the kept per-group counts: no pass over the pairs.
+func (a *countDistinct) FinalizeGroups(mem memory.Allocator, groups []int) (arrow.Array, error) {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.Reserve(len(groups))
+	for _, g := range groups {
+		b.UnsafeAppend(a.d.cnt[g])
+	}
+	return b.NewArray(), nil
+}
+
 func (a *countDistinct) AppendState(buf []byte, g uint32) []byte {
 	return a.d.appendState(buf, g)
 }
