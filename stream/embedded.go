@@ -424,6 +424,20 @@ var (
 	_ Truncater = (*EmbeddedLog)(nil)
 )
 
+// ipcSize estimates the bytes of rec's Arrow IPC encoding: its buffers
+// plus room for the message framing.
+func ipcSize(rec arrow.Record) int {
+	n := 1024
+	for _, c := range rec.Columns() {
+		for _, buf := range c.Data().Buffers() {
+			if buf != nil {
+				n += buf.Len() + 8
+			}
+		}
+	}
+	return n
+}
+
 // AppendMany durably appends several records to partition p in one atomic
 // write: either all of them are in the log or none. It returns the offset
 // of the first row.
@@ -444,16 +458,27 @@ func (l *EmbeddedLog) AppendMany(p int, recs []arrow.Record) (int64, error) {
 	ps.next += total
 	ps.pending = append(ps.pending, pa)
 	ps.mu.Unlock()
-	b := l.store.db.NewBatch()
+	// Size the batch (and the encode buffer) from the records' buffers:
+	// growing a large batch copies it over and over.
+	size, maxRec := 0, 0
+	for _, rec := range recs {
+		n := ipcSize(rec)
+		size += n + 64
+		maxRec = max(maxRec, n)
+	}
+	// (Slices of large arrays overstate it: cap the guess.)
+	b := l.store.db.NewBatchWithSize(min(size, 256<<20))
 	now := uint64(time.Now().UnixMicro())
 	off := pa.off
 	var err error
+	var buf bytes.Buffer
+	buf.Grow(min(maxRec, 64<<20))
 	for _, rec := range recs {
 		n := rec.NumRows()
 		if n == 0 {
 			continue
 		}
-		var buf bytes.Buffer
+		buf.Reset()
 		var hdr [12]byte
 		binary.LittleEndian.PutUint32(hdr[0:], uint32(n))
 		binary.LittleEndian.PutUint64(hdr[4:], now)

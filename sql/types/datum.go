@@ -267,6 +267,87 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type time: %q", s)
 }
 
+// parseISOTimestamp is ParseTimestamp's fast path for the common shape
+// YYYY-MM-DD[ T]HH:MM:SS[.f{1,6}][Z|±HH[:MM]] (what COPY, CSV and JSON
+// producers write). ok false sends every other input, and every invalid
+// one, to the general parser, which also words the errors.
+func parseISOTimestamp(x string, loc *time.Location, withTZ bool) (TimestampD, bool) {
+	if len(x) < 19 || x[4] != '-' || x[7] != '-' || (x[10] != ' ' && x[10] != 'T') || x[13] != ':' || x[16] != ':' {
+		return 0, false
+	}
+	num := func(s string) (int, bool) {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i] - '0'
+			if c > 9 {
+				return 0, false
+			}
+			n = n*10 + int(c)
+		}
+		return n, true
+	}
+	y, ok1 := num(x[0:4])
+	mo, ok2 := num(x[5:7])
+	d, ok3 := num(x[8:10])
+	h, ok4 := num(x[11:13])
+	mi, ok5 := num(x[14:16])
+	sec, ok6 := num(x[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || y == 0 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 {
+		return 0, false
+	}
+	if d > 28 && d > time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return 0, false
+	}
+	rest := x[19:]
+	micros := 0
+	if len(rest) > 0 && rest[0] == '.' {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 1 || i > 7 {
+			return 0, false
+		}
+		f, _ := num(rest[1:i])
+		for k := i; k < 7; k++ {
+			f *= 10
+		}
+		micros = f
+		rest = rest[i:]
+	}
+	offset, hasOffset := 0, false
+	switch {
+	case rest == "":
+	case rest == "Z" || rest == "z":
+		hasOffset = true
+	case (rest[0] == '+' || rest[0] == '-') && (len(rest) == 3 || len(rest) == 6 && rest[3] == ':'):
+		oh, ok := num(rest[1:3])
+		om := 0
+		if len(rest) == 6 {
+			om, ok2 = num(rest[4:6])
+			ok = ok && ok2
+		}
+		if !ok || oh > 15 || om > 59 {
+			return 0, false
+		}
+		offset, hasOffset = (oh*60+om)*60, true
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return 0, false
+	}
+	wall := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC).Unix()
+	switch {
+	case !withTZ:
+	case hasOffset:
+		wall -= int64(offset)
+	case loc != time.UTC && loc != nil:
+		wall = time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc).Unix()
+	}
+	return TimestampD(wall*1e6 + int64(micros)), true
+}
+
 var tsLayouts = []string{
 	"2006-01-02 15:04:05.999999999Z07:00:00",
 	"2006-01-02 15:04:05.999999999Z07:00",
@@ -284,6 +365,14 @@ var tsLayouts = []string{
 // (UTC, GMT, or an IANA name). Values without a zone are in loc. withTZ
 // false drops any zone given (timestamp without time zone semantics).
 func ParseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, error) {
+	if v, ok := parseISOTimestamp(s, loc, withTZ); ok {
+		return v, nil
+	}
+	return parseTimestamp(s, loc, withTZ)
+}
+
+// parseTimestamp is ParseTimestamp's general path.
+func parseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, error) {
 	x := strings.TrimSpace(s)
 	switch strings.ToLower(x) {
 	case "epoch":
@@ -316,6 +405,10 @@ func ParseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 		if j := strings.LastIndexAny(x, "+-"); j > 10 && x[j-1] == ' ' {
 			x = x[:j-1] + x[j:]
 		}
+	}
+	if !withTZ {
+		// The wall clock as written, even inside a DST gap of loc.
+		loc = time.UTC
 	}
 	rangeErr := false
 	for _, layout := range tsLayouts {
