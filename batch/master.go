@@ -130,6 +130,7 @@ func (t *FileTable) Tasks(ctx context.Context, req exec.ScanRequest) ([]exec.Sca
 	}
 	st := pt.LastScanStats()
 	t.last.RowGroupsTotal, t.last.RowGroupsScanned = st.RowGroupsTotal, st.RowGroupsScanned
+	t.last.RowsTotal, t.last.RowsScanned = st.RowsTotal, st.RowsScanned
 	return tasks, nil
 }
 

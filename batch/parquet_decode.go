@@ -110,6 +110,27 @@ func (c *columnReader) read(ctx context.Context, n int) (arrow.Array, error) {
 	return c.dec.finish(), nil
 }
 
+// skip advances past the next n rows without decoding their values.
+func (c *columnReader) skip(ctx context.Context, n int64) error {
+	for n > 0 {
+		if c.page == nil || c.row == c.rows {
+			if err := c.nextPage(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		k := int(min(n, int64(c.rows-c.row)))
+		used := k
+		if c.optional {
+			used = bytes.Count(c.defs[c.row:c.row+k], []byte{1})
+		}
+		c.row += k
+		c.val += used
+		n -= int64(k)
+	}
+	return nil
+}
+
 // nextPage releases the current page and reads the next one. ctx is
 // checked between pages so a scan stops mid-chunk when cancelled.
 func (c *columnReader) nextPage(ctx context.Context) error {

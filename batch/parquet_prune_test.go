@@ -108,7 +108,8 @@ func TestParquetRowGroupPruning(t *testing.T) {
 			if tc.groups > 0 {
 				scannedFiles = 1
 			}
-			want := exec.ScanStats{FilesTotal: 1, FilesScanned: scannedFiles, RowGroupsTotal: 10, RowGroupsScanned: tc.groups}
+			want := exec.ScanStats{FilesTotal: 1, FilesScanned: scannedFiles, RowGroupsTotal: 10, RowGroupsScanned: tc.groups,
+				RowsTotal: 1000, RowsScanned: 100 * int64(tc.groups)}
 			if st != want {
 				t.Errorf("stats %+v, want %+v", st, want)
 			}
@@ -253,7 +254,7 @@ func TestParquetPruneFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := exec.ScanStats{FilesTotal: 3, FilesScanned: 2, RowGroupsTotal: 12, RowGroupsScanned: 2}
+	want := exec.ScanStats{FilesTotal: 3, FilesScanned: 2, RowGroupsTotal: 12, RowGroupsScanned: 2, RowsTotal: 3000, RowsScanned: 500}
 	if st := tbl.LastScanStats(); st != want {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -158,8 +159,13 @@ func openFooter(path string) (_ *parquetFile, _ []SkippedColumn, err error) {
 	if st.IsDir() {
 		return nil, nil, sqlstate.New(sqlstate.WrongObjectType, "%q is a directory", path)
 	}
-	pf, err := parquet.OpenFile(osf, st.Size(),
-		parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.OptimisticRead(true))
+	// The page index (per-page min/max and first rows) lets scans skip
+	// pages; a file whose index cannot be read is still read without it.
+	pf, err := parquet.OpenFile(osf, st.Size(), parquet.SkipBloomFilters(true), parquet.OptimisticRead(true))
+	if err != nil {
+		pf, err = parquet.OpenFile(osf, st.Size(),
+			parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.OptimisticRead(true))
+	}
 	if err != nil {
 		return nil, nil, sqlstate.New(sqlstate.BadCopyFileFormat, "could not read parquet file %q: %v", path, err)
 	}
@@ -326,26 +332,39 @@ func (t *ParquetTable) Tasks(ctx context.Context, req exec.ScanRequest) ([]exec.
 		fields[i] = arrow.Field{Name: t.schema[c].Name, Type: t.schema[c].Type.Arrow(), Nullable: true}
 	}
 	sc := &scanShape{cols: cols, schema: arrow.NewSchema(fields, nil)}
-	var tasks []exec.ScanTask
+	var pts []*parquetTask
 	st := exec.ScanStats{FilesTotal: len(t.files)}
 	for _, f := range t.files {
 		st.RowGroupsTotal += len(f.rows)
 		scanned := false
-		for g := range f.rows {
+		for g, n := range f.rows {
+			st.RowsTotal += n
 			if !f.rowGroupSurvives(g, req.Bounds) {
 				continue
 			}
+			ranges := f.pageRanges(g, req.Bounds)
+			if len(ranges) == 0 {
+				continue
+			}
 			scanned = true
-			tasks = append(tasks, &parquetTask{file: f, rg: g, shape: sc})
+			st.RowGroupsScanned++
+			for _, r := range ranges {
+				st.RowsScanned += r.to - r.from
+				pts = append(pts, &parquetTask{file: f, rg: g, from: r.from, to: r.to, shape: sc})
+			}
 		}
 		if scanned {
 			st.FilesScanned++
 		}
 	}
-	st.RowGroupsScanned = len(tasks)
 	t.mu.Lock()
 	t.last = st
 	t.mu.Unlock()
+	pts = splitForCores(pts)
+	tasks := make([]exec.ScanTask, len(pts))
+	for i, pt := range pts {
+		tasks[i] = pt
+	}
 	return tasks, nil
 }
 
@@ -355,19 +374,25 @@ type scanShape struct {
 	schema *arrow.Schema
 }
 
-// parquetTask reads one row group.
+// parquetTask reads the rows [from, to) of one row group.
 type parquetTask struct {
-	file  *parquetFile
-	rg    int
-	shape *scanShape
+	file     *parquetFile
+	rg       int
+	from, to int64
+	shape    *scanShape
 }
 
 var _ exec.ScanTask = (*parquetTask)(nil)
 
-// Rows is the row group's row count.
-func (k *parquetTask) Rows() int64 { return k.file.rows[k.rg] }
+// Rows is the task's row count.
+func (k *parquetTask) Rows() int64 { return k.to - k.from }
 
-func (k *parquetTask) String() string { return fmt.Sprintf("%s row group %d", k.file.path, k.rg) }
+func (k *parquetTask) String() string {
+	if k.from == 0 && k.to == k.file.rows[k.rg] {
+		return fmt.Sprintf("%s row group %d", k.file.path, k.rg)
+	}
+	return fmt.Sprintf("%s row group %d rows %d-%d", k.file.path, k.rg, k.from, k.to)
+}
 
 // Run decodes the requested columns of the row group page by page and
 // emits records of at most exec.BatchSize rows with exactly the requested
@@ -398,8 +423,13 @@ func (k *parquetTask) Run(ctx context.Context, emit func(arrow.Record) error) er
 			return sqlstate.New(sqlstate.InternalError, "internal error: column chunk of %q is %T", f.path, chunks[p.leaf])
 		}
 		readers[i] = newColumnReader(p, fc.PagesFrom(osf))
+		if k.from > 0 {
+			if err := k.seek(ctx, readers[i], c); err != nil {
+				return k.wrap(i, err)
+			}
+		}
 	}
-	total := f.rows[k.rg]
+	total := k.to - k.from
 	batch := int64(max(exec.BatchSize, 1))
 	for done := int64(0); done < total; {
 		if err := ctx.Err(); err != nil {
@@ -416,6 +446,29 @@ func (k *parquetTask) Run(ctx context.Context, emit func(arrow.Record) error) er
 		done += n
 	}
 	return nil
+}
+
+// seek positions r (table column c) at row k.from: at the page holding it
+// by the offset index when there is one (the pages before it are never
+// read), then past the rows before k.from within that page.
+func (k *parquetTask) seek(ctx context.Context, r *columnReader, c int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = corruptf("%v", p)
+		}
+	}()
+	skip := k.from
+	if _, oi, ok := k.file.pageIndex(k.rg, c); ok {
+		locs := oi.PageLocations
+		i := sort.Search(len(locs), func(i int) bool { return locs[i].FirstRowIndex > k.from }) - 1
+		if i > 0 {
+			if err := r.pages.SeekToRow(locs[i].FirstRowIndex); err != nil {
+				return fmt.Errorf("%w: %w", errCorrupt, err)
+			}
+			skip = k.from - locs[i].FirstRowIndex
+		}
+	}
+	return r.skip(ctx, skip)
 }
 
 // readBatch decodes the next n rows of every column into a record.

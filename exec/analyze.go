@@ -45,6 +45,10 @@ func (a *Analyzed) String() string {
 	if sc, ok := a.Op.(*Scan); ok {
 		if st, ok := sc.Stats(); ok {
 			s += fmt.Sprintf(" files=%d/%d row_groups=%d/%d", st.FilesScanned, st.FilesTotal, st.RowGroupsScanned, st.RowGroupsTotal)
+			if st.RowsTotal > 0 && st.RowsScanned < st.RowsTotal {
+				// Pages skipped by the page index.
+				s += fmt.Sprintf(" rows_read=%d/%d", st.RowsScanned, st.RowsTotal)
+			}
 		}
 	}
 	return s

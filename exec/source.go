@@ -85,6 +85,9 @@ type ScanTask interface {
 type ScanStats struct {
 	FilesTotal, FilesScanned         int
 	RowGroupsTotal, RowGroupsScanned int
+	// RowsTotal and RowsScanned count rows; RowsScanned is below the
+	// rows of the scanned row groups when page statistics skip pages.
+	RowsTotal, RowsScanned int64
 }
 
 // StatsReporter is implemented by sources that report pruning statistics

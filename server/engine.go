@@ -232,6 +232,11 @@ func (c *captureInput) Read(ctx context.Context, p int, from int64, maxRows int)
 				ReceivedAt: time.UnixMicro(r.ReceivedAt).UTC(), Payload: r.Payload, Error: r.Error})
 		}
 		c.rt.stats.addRejected(int64(len(en.Rejected)))
+		if c.rt.embedded == nil && en.Rec != nil {
+			// Kafka: an event is accepted when capture decodes it (the
+			// embedded log counts at INSERT/COPY).
+			c.rt.stats.addEvents(en.Rec.NumRows())
+		}
 		out[i] = ch
 	}
 	return out, nil

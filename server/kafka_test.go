@@ -103,6 +103,19 @@ func TestKafkaSourceEndToEnd(t *testing.T) {
 		rows.Close()
 		t.Fatalf("view counts %d events, want 40", total)
 	}
+	// lambda_sources counts what the Kafka source accepted and rejected.
+	var events, srcRejected int64
+	deadline = time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		c.QueryRow(ctx, "SELECT events, rejected FROM lambda_sources WHERE name = 'telemetry'").Scan(&events, &srcRejected)
+		if events == 40 && srcRejected == 3 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if events != 40 || srcRejected != 3 {
+		t.Fatalf("lambda_sources: %d events, %d rejected; want 40 and 3", events, srcRejected)
+	}
 	var reason string
 	if err := c.QueryRow(ctx, "SELECT error FROM lambda_rejected WHERE payload LIKE '%hot%'").Scan(&reason); err != nil || reason == "" {
 		t.Fatalf("rejected reason: %q %v", reason, err)

@@ -378,4 +378,3 @@ func toTimestamp(v any, t *types.T, loc *time.Location) (types.TimestampD, error
 	}
 	return 0, sqlstate.New(sqlstate.DatatypeMismatch, "generate_series expects timestamps, not %s", t.Name)
 }
-
