@@ -51,6 +51,7 @@ type GroupTable struct {
 	rowHash []uint64
 	colHash []uint64
 	strs    []stringer
+	eq      *eqIndex // built by GroupsWithKey
 }
 
 // NewGroupTable returns an empty table keyed by columns of keyTypes.
@@ -352,6 +353,9 @@ func (t *GroupTable) Insert(cols []arrow.Array, n int, groups []uint32) int {
 				g := uint32(len(t.hashes))
 				t.hashes = append(t.hashes, h)
 				t.appendKey(cols, i, buf)
+				if t.eq != nil {
+					t.eq.add(t, int(g))
+				}
 				t.slots[p] = g + 1
 				groups[i] = g
 				if uint64(len(t.hashes))*2 > uint64(len(t.slots)) {

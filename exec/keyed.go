@@ -84,7 +84,11 @@ func (s *KeyedState) Finalize(out Schema, keep func(keys []arrow.Array, g int) b
 	}
 	if len(idx)*4 < ng {
 		// A few groups (a point query): finalize only them.
-		return s.finalizeSubset(out, keys, idx)
+		sel := make([]arrow.Array, len(keys))
+		for i, k := range keys {
+			sel[i] = TakeArray(k, idx)
+		}
+		return s.finalizeSubset(out, sel, idx)
 	}
 	vals := make([]arrow.Array, len(s.accs))
 	defer func() {
@@ -115,27 +119,73 @@ func (s *KeyedState) Finalize(out Schema, keep func(keys []arrow.Array, g int) b
 	return recs, nil
 }
 
-// finalizeSubset finalizes the groups idx (ascending) only: their states
-// are merged into fresh accumulators (exact, as every Merge is) and those
-// are finalized, so the cost follows the groups returned, not the state.
-func (s *KeyedState) finalizeSubset(out Schema, keys []arrow.Array, idx []int) ([]arrow.Record, error) {
+// FinalizeEq is Finalize for the groups whose key column key equals v,
+// found through the table's equality index, so that its cost follows
+// those groups, not the state: keep sees their key arrays only. ok is
+// false when the column or value cannot use the index; the caller then
+// uses Finalize.
+func (s *KeyedState) FinalizeEq(out Schema, key int, v any, keep func(keys []arrow.Array, g int) bool) (recs []arrow.Record, ok bool, err error) {
+	cands, ok := s.table.GroupsWithKey(key, v)
+	if !ok {
+		return nil, false, nil
+	}
+	if len(cands) == 0 {
+		return nil, true, nil
+	}
+	keys := s.table.KeyArraysOf(cands)
+	var sel []int // positions in cands
+	for j := range cands {
+		if keep == nil || keep(keys, j) {
+			sel = append(sel, j)
+		}
+	}
+	if len(sel) < len(cands) {
+		for i, k := range keys {
+			keys[i] = TakeArray(k, sel)
+			k.Release()
+		}
+	}
+	idx := make([]int, len(sel))
+	for i, j := range sel {
+		idx[i] = int(cands[j])
+	}
+	if len(idx) == 0 {
+		for _, k := range keys {
+			k.Release()
+		}
+		return nil, true, nil
+	}
+	recs, err = s.finalizeSubset(out, keys, idx)
+	return recs, true, err
+}
+
+// finalizeSubset finalizes the groups idx (ascending) only, whose key
+// arrays (one value per entry of idx) it takes over: their states are
+// merged into fresh accumulators (exact, as every Merge is) and those are
+// finalized, so the cost follows the groups returned, not the state.
+func (s *KeyedState) finalizeSubset(out Schema, sel []arrow.Array, idx []int) ([]arrow.Record, error) {
 	ng := s.table.Len()
-	dst := make([]uint32, ng)
-	for i := range dst {
-		dst[i] = NoGroup
+	// Very few groups copy their states one by one (AppendState then
+	// LoadState, exact like Merge); more merge in one pass over the state.
+	perGroup := len(idx)*64 <= ng
+	var dst []uint32
+	if !perGroup {
+		dst = make([]uint32, ng)
+		for i := range dst {
+			dst[i] = NoGroup
+		}
+		for j, g := range idx {
+			dst[g] = uint32(j)
+		}
 	}
-	for j, g := range idx {
-		dst[g] = uint32(j)
-	}
-	cols := make([]arrow.Array, 0, len(keys)+len(s.accs))
+	var buf []byte
+	cols := make([]arrow.Array, 0, len(sel)+len(s.accs))
 	defer func() {
 		for _, c := range cols {
 			c.Release()
 		}
 	}()
-	for _, k := range keys {
-		cols = append(cols, TakeArray(k, idx))
-	}
+	cols = append(cols, sel...)
 	for i, a := range s.aggs {
 		if s.accs[i].Len() < ng {
 			s.accs[i].Grow(ng)
@@ -153,7 +203,14 @@ func (s *KeyedState) finalizeSubset(out Schema, keys []arrow.Array, idx []int) (
 			return nil, err
 		}
 		acc.Grow(len(idx))
-		if err := acc.Merge(s.accs[i], dst); err != nil {
+		if perGroup {
+			for j, g := range idx {
+				buf = s.accs[i].AppendState(buf[:0], uint32(g))
+				if err := acc.LoadState(uint32(j), buf); err != nil {
+					return nil, err
+				}
+			}
+		} else if err := acc.Merge(s.accs[i], dst); err != nil {
 			return nil, err
 		}
 		v, err := acc.Finalize(Alloc)

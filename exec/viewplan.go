@@ -214,6 +214,31 @@ func (p *ViewPlan) OutKey(col int) int {
 	return -1
 }
 
+// KeyEq returns an equality bound on a text or integer key of the state
+// (the key's index among the keys and its value), for an index lookup.
+func (p *ViewPlan) KeyEq(bounds []Bound) (key int, v any, ok bool) {
+	for _, b := range bounds {
+		if b.Op != OpEQ {
+			continue
+		}
+		k := p.OutKey(b.Col)
+		if k < 0 {
+			continue
+		}
+		switch x := b.Value.(type) {
+		case string:
+			if p.AggOut[k].Type.Family == types.FamString {
+				return k, x, true
+			}
+		case int64:
+			if p.AggOut[k].Type.Family == types.FamInt {
+				return k, x, true
+			}
+		}
+	}
+	return -1, nil, false
+}
+
 // KeyFilter returns a test of group g's key arrays against the bounds
 // (over Out columns) that OutKey maps to keys; bounds on computed columns
 // are left to the query's own filter. nil when no bound applies.

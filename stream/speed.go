@@ -516,7 +516,7 @@ func (s *Speed) Snapshot(B int64, hasB bool, bounds []exec.Bound) ([]arrow.Recor
 		state = st
 	}
 	keyFilter := s.cfg.Plan.KeyFilter(bounds)
-	recs, err := state.Finalize(s.cfg.Plan.AggOut, func(keys []arrow.Array, g int) bool {
+	keep := func(keys []arrow.Array, g int) bool {
 		we := int64(keys[1].(*array.Timestamp).Value(g))
 		if hasB && we <= B {
 			return false
@@ -525,7 +525,17 @@ func (s *Speed) Snapshot(B int64, hasB bool, bounds []exec.Bound) ([]arrow.Recor
 			return false
 		}
 		return keyFilter == nil || keyFilter(keys, g)
-	})
+	}
+	var recs []arrow.Record
+	var err error
+	indexed := false
+	if k, v, ok := s.cfg.Plan.KeyEq(bounds); ok {
+		// A point query: the state's equality index finds the key's groups.
+		recs, indexed, err = state.FinalizeEq(s.cfg.Plan.AggOut, k, v, keep)
+	}
+	if !indexed && err == nil {
+		recs, err = state.Finalize(s.cfg.Plan.AggOut, keep)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return nil, err

@@ -209,6 +209,38 @@ func (s *scenario) check(label string) {
 			s.t.Fatalf("%s: SET lambda.read = '%s' (B %v %s): %s", label, mode, hasB, fmtTS(wantB), d)
 		}
 	}
+	// Point queries by key (a bound parameter, as drivers send them) take
+	// the speed state's equality index and the batch files' page index:
+	// each returns exactly that key's rows of the merged view.
+	want := s.m.expected(readMerged)
+	keys := map[string]bool{}
+	for _, r := range want {
+		if r.K != nil && len(keys) < 3 {
+			keys[*r.K] = true
+		}
+	}
+	for k := range keys {
+		ctx, cancel := qctx()
+		rows, err := s.conn.Query(ctx, "SELECT "+viewSelect+" FROM "+s.view+" WHERE k = $1", k)
+		if err != nil {
+			cancel()
+			s.t.Fatalf("%s: point query: %v", label, err)
+		}
+		got, err := scanRows(rows)
+		cancel()
+		if err != nil {
+			s.t.Fatalf("%s: point query: %v", label, err)
+		}
+		only := rowSet{}
+		for wk, r := range want {
+			if r.K != nil && *r.K == k {
+				only[wk] = r
+			}
+		}
+		if d := diffRows(got, only, true); d != "" {
+			s.t.Fatalf("%s: SELECT … WHERE k = '%s': %s", label, k, d)
+		}
+	}
 	if s.lateTracked {
 		st := readStatus(s.t, s.conn, s.view)
 		if want := s.m.lateEvents - s.lateBase; st.Late != want {
