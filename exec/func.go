@@ -256,15 +256,15 @@ func matchCost(f *Func, args []*types.T, known *types.T, mixed bool) ([]*types.T
 	for i, a := range args {
 		p := f.Args[min(i, n-1)]
 		if p == Any {
-			// Polymorphic: an unknown argument next to known ones takes
-			// their type; alone it becomes text.
+			// PostgreSQL's "any" does not unify its arguments (unlike
+			// anyelement): an unknown literal is text (format('%s', 'a', 1)),
+			// a bare NULL takes the type of known arguments.
 			t := a
-			if a.Family == types.FamUnknown || a.Family == types.FamNull {
-				if known != nil && !mixed {
-					t = known
-				} else if a.Family == types.FamUnknown {
-					t = types.Text
-				}
+			switch {
+			case a.Family == types.FamUnknown:
+				t = types.Text
+			case a.Family == types.FamNull && known != nil && !mixed:
+				t = known
 			}
 			targets[i] = t
 			cost++ // an exact overload beats a polymorphic one

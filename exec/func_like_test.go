@@ -120,7 +120,6 @@ func TestRegex(t *testing.T) {
 		{"regexp_match", []fxArg{ftext("foobarbequebaz"), fstr("(bar)(beque)")}, []string{"{bar,beque}"}},
 		{"regexp_match", []fxArg{ftext("foobarbequebaz", "abc"), fstr("barbeque")}, []string{"{barbeque}", "NULL"}},
 		{"regexp_match", []fxArg{ftext("ab"), fstr("(x)?b")}, []string{"{NULL}"}},
-		{"regexp_matches", []fxArg{ftext("abab"), fstr("(b)"), fstr("g")}, []string{"{b}"}},
 		{"regexp_split_to_array", []fxArg{ftext("hello world  x", "abc", ""), fstr(`\s*`)}, []string{"{h,e,l,l,o,w,o,r,l,d,x}", "{a,b,c}", `{""}`}},
 		{"regexp_split_to_array", []fxArg{ftext("a,b,,c"), fstr(",")}, []string{`{a,b,"",c}`}},
 		{"substring", []fxArg{ftext("foobar", "foobar", "xyz"), fcol(types.Text, "o(.)b", "o.b", "q")}, []string{"o", "oob", "NULL"}},

@@ -7,8 +7,8 @@ package exec
 // cheaply (\m \M \y \Y word boundaries, [[:<:]] [[:>:]], \Z, '.' matching
 // newlines by default); back-references and look-around, which RE2 lacks,
 // are refused with 2201B. Compiled patterns are cached by text and flags.
-// regexp_matches returns only the first match (as a text[]), since set-
-// returning functions are not scalar kernels.
+// regexp_matches is set-returning: RegexpMatches gives its rows to the
+// table function of the same name.
 
 import (
 	"regexp"
@@ -246,12 +246,12 @@ func regexpReplace(s, pattern, repl, flags string) (string, error) {
 
 // regexpMatch is regexp_match: the captured groups of the first match
 // (the whole match when the pattern has no groups), NULL when none.
-func regexpMatch(s, pattern, flags, fn string) (any, error) {
+func regexpMatch(s, pattern, flags string) (any, error) {
 	f, err := parseREFlags(flags)
 	if err != nil {
 		return nil, err
 	}
-	if f.global && fn == "regexp_match" {
+	if f.global {
 		return nil, errInvalidParam("regexp_match() does not support the \"global\" option").
 			WithHint("Use the regexp_matches function instead.")
 	}
@@ -263,13 +263,65 @@ func regexpMatch(s, pattern, flags, fn string) (any, error) {
 	if m == nil {
 		return nil, nil
 	}
+	return matchGroups(s, m), nil
+}
+
+// matchGroups is the text[] regexp_match(es) returns for one match: its
+// parenthesized groups (NULL for one that did not take part), or the whole
+// match when the pattern has none.
+func matchGroups(s string, m []int) []any {
 	if len(m) == 2 {
-		return []any{s[m[0]:m[1]]}, nil
+		return []any{s[m[0]:m[1]]}
 	}
 	out := make([]any, len(m)/2-1)
 	for g := 1; g < len(m)/2; g++ {
 		if m[2*g] >= 0 {
 			out[g-1] = s[m[2*g]:m[2*g+1]]
+		}
+	}
+	return out
+}
+
+// RegexpMatches is regexp_matches(s, pattern, flags): one text[] per
+// match, every match with flag 'g', else at most the first.
+func RegexpMatches(s, pattern, flags string) ([][]any, error) {
+	f, err := parseREFlags(flags)
+	if err != nil {
+		return nil, err
+	}
+	re, err := compileRE(pattern, f)
+	if err != nil {
+		return nil, err
+	}
+	if !f.global {
+		m := re.FindStringSubmatchIndex(s)
+		if m == nil {
+			return nil, nil
+		}
+		return [][]any{matchGroups(s, m)}, nil
+	}
+	all := re.FindAllStringSubmatchIndex(s, -1)
+	out := make([][]any, 0, len(all))
+	// Go skips an empty match right after a non-empty one ("b*" over "abc"
+	// matches "", "b", "" at 3); PostgreSQL resumes its search where the
+	// match ended and keeps it ("", "b", "" at 2, "" at 3). Look for it in
+	// the rest of the string, unless the pattern asserts something about
+	// the text before (^, \b), which the slice would not show.
+	contextual := strings.Contains(re.String(), "^") || strings.Contains(re.String(), `\b`) ||
+		strings.Contains(re.String(), `\B`) || strings.Contains(re.String(), `\A`)
+	for i, m := range all {
+		out = append(out, matchGroups(s, m))
+		e := m[1]
+		if m[0] == e || contextual || i+1 < len(all) && all[i+1][0] == e {
+			continue
+		}
+		if r := re.FindStringSubmatchIndex(s[e:]); r != nil && r[0] == 0 && r[1] == 0 {
+			for j := range r {
+				if r[j] >= 0 {
+					r[j] += e
+				}
+			}
+			out = append(out, matchGroups(s, r))
 		}
 	}
 	return out, nil
@@ -358,14 +410,12 @@ func init() {
 	regFn("regexp_replace", sig(Text, Text, Text, Text), Text, textFn(true, func(a []any) (any, error) {
 		return regexpReplace(a[0].(string), a[1].(string), a[2].(string), a[3].(string))
 	}))
-	for _, name := range []string{"regexp_match", "regexp_matches"} {
-		regFn(name, sig(Text, Text), textArr, textFn(true, func(a []any) (any, error) {
-			return regexpMatch(a[0].(string), a[1].(string), "", name)
-		}))
-		regFn(name, sig(Text, Text, Text), textArr, textFn(true, func(a []any) (any, error) {
-			return regexpMatch(a[0].(string), a[1].(string), a[2].(string), name)
-		}))
-	}
+	regFn("regexp_match", sig(Text, Text), textArr, textFn(true, func(a []any) (any, error) {
+		return regexpMatch(a[0].(string), a[1].(string), "")
+	}))
+	regFn("regexp_match", sig(Text, Text, Text), textArr, textFn(true, func(a []any) (any, error) {
+		return regexpMatch(a[0].(string), a[1].(string), a[2].(string))
+	}))
 	regFn("regexp_like", sig(Text, Text), Bool, regexOpKernel(false, false))
 	regFn("regexp_like", sig(Text, Text, Text), Bool, textFn(true, func(a []any) (any, error) {
 		f, err := parseREFlags(a[2].(string))

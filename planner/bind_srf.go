@@ -22,7 +22,7 @@ import (
 
 // setReturning names the table functions that may also be called in a
 // select list.
-var setReturning = map[string]bool{"generate_series": true, "unnest": true, "_pg_expandarray": true}
+var setReturning = map[string]bool{"generate_series": true, "unnest": true, "_pg_expandarray": true, "regexp_matches": true}
 
 // srfCtx collects the set-returning calls of one select list.
 type srfCtx struct {

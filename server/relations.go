@@ -188,6 +188,8 @@ func (r *relations) TableFunction(ctx context.Context, name string, args []any, 
 		return generateSeries(args, argTypes, loc)
 	case "_pg_expandarray":
 		return expandArray(args, argTypes)
+	case "regexp_matches":
+		return regexpMatches(args, argTypes)
 	case "unnest":
 		if len(args) != 1 || len(argTypes) != 1 {
 			return nil, sqlstate.New(sqlstate.UndefinedFunction, "function unnest takes one array argument")
@@ -217,7 +219,40 @@ func (r *relations) TableFunction(ctx context.Context, name string, args []any, 
 		}), nil
 	}
 	return nil, sqlstate.New(sqlstate.UndefinedFunction, "function %s(%s) does not exist", name, typeNames(argTypes)).
-		WithHint("Table functions in FROM: read_parquet, generate_series, unnest.")
+		WithHint("Table functions in FROM: read_parquet, generate_series, unnest, regexp_matches.")
+}
+
+// regexpMatches implements regexp_matches(text, text[, text]): one text[]
+// row per match (exec.RegexpMatches), none when an argument is NULL.
+func regexpMatches(args []any, argTypes []*types.T) (*planner.Relation, error) {
+	ok := len(args) == 2 || len(args) == 3
+	for _, t := range argTypes {
+		ok = ok && (t.Family == types.FamString || t.Family == types.FamUnknown || t.Family == types.FamNull)
+	}
+	if !ok {
+		return nil, sqlstate.New(sqlstate.UndefinedFunction, "function regexp_matches(%s) does not exist", typeNames(argTypes)).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	cols := exec.Schema{{Name: "regexp_matches", Type: types.ArrayOf(types.Text)}}
+	strs := make([]string, 3)
+	for i, a := range args {
+		s, isStr := a.(string)
+		if !isStr {
+			return memRelation("regexp_matches", cols, func() [][]any { return nil }), nil
+		}
+		strs[i] = s
+	}
+	ms, err := exec.RegexpMatches(strs[0], strs[1], strs[2])
+	if err != nil {
+		return nil, err
+	}
+	return memRelation("regexp_matches", cols, func() [][]any {
+		rows := make([][]any, len(ms))
+		for i, m := range ms {
+			rows[i] = []any{m}
+		}
+		return rows
+	}), nil
 }
 
 // expandArray implements information_schema._pg_expandarray(anyarray):

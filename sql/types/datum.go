@@ -258,10 +258,10 @@ func ParseDate(s string) (DateD, error) {
 
 // ParseTimeOfDay accepts HH:MM[:SS[.ffffff]].
 func ParseTimeOfDay(s string) (TimeOfDay, error) {
-	x := strings.TrimSpace(s)
+	x, roundUs := splitLongFraction(strings.TrimSpace(s))
 	for _, layout := range []string{"15:04:05.999999", "15:04:05", "15:04"} {
 		if t, err := time.Parse(layout, x); err == nil {
-			return TimeOfDay(int64(t.Hour())*3600e6 + int64(t.Minute())*60e6 + int64(t.Second())*1e6 + int64(t.Nanosecond()/1000)), nil
+			return TimeOfDay(int64(t.Hour())*3600e6 + int64(t.Minute())*60e6 + int64(t.Second())*1e6 + int64(t.Nanosecond()/1000) + roundUs), nil
 		}
 	}
 	return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type time: %q", s)
@@ -410,6 +410,7 @@ func parseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 		// The wall clock as written, even inside a DST gap of loc.
 		loc = time.UTC
 	}
+	x, roundUs := splitLongFraction(x)
 	rangeErr := false
 	for _, layout := range tsLayouts {
 		var t time.Time
@@ -428,7 +429,7 @@ func parseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 			y, mo, d := t.Date()
 			t = time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 		}
-		return TimestampD(t.UnixMicro()), nil
+		return TimestampD(t.UnixMicro() + roundUs), nil
 	}
 	if rangeErr {
 		return 0, sqlstate.New(sqlstate.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
@@ -438,6 +439,30 @@ func parseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 		name = "timestamp with time zone"
 	}
 	return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", name, s)
+}
+
+// splitLongFraction takes a fraction of seconds longer than microseconds
+// out of x ("…:05.1234567…") and returns it rounded to microseconds as
+// PostgreSQL does: rint(strtod(fraction) * 1e6), so halves go to even
+// ('.0000005' → 0, '.0000015' → 2) and '.9999995' carries into the
+// second. Shorter fractions stay in x, where parsing is exact.
+func splitLongFraction(x string) (string, int64) {
+	i := strings.IndexByte(x, '.')
+	if i < 3 || x[i-3] != ':' {
+		return x, 0
+	}
+	j := i + 1
+	for j < len(x) && x[j] >= '0' && x[j] <= '9' {
+		j++
+	}
+	if j-i-1 <= 6 {
+		return x, 0
+	}
+	f, err := strconv.ParseFloat("0"+x[i:j], 64)
+	if err != nil {
+		return x, 0
+	}
+	return x[:i] + x[j:], int64(math.RoundToEven(f * 1e6))
 }
 
 // LoadLocation resolves a time zone name as PostgreSQL accepts it
