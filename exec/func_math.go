@@ -478,7 +478,23 @@ func init() {
 		regFn("lcm", sig(t, t), t, rowKernel(true, func(_ *KernelCtx, a []any) (any, error) { return lcmInt(a[0].(int64), a[1].(int64), t) }))
 	}
 	regFn("factorial", sig(I8), Num, rowKernel(true, func(_ *KernelCtx, a []any) (any, error) { return factorial(a[0].(int64)) }))
-	regFn("scale", sig(Num), I4, rowKernel(true, func(_ *KernelCtx, a []any) (any, error) { return numDScale(a[0].(*apd.Decimal)), nil }))
+	// scale, min_scale and trim_scale: NaN and ±Infinity have no scale
+	// (NULL) and trim to themselves.
+	regFn("scale", sig(Num), I4, rowKernel(true, func(_ *KernelCtx, a []any) (any, error) {
+		if d := a[0].(*apd.Decimal); d.Form == apd.Finite {
+			return numDScale(d), nil
+		}
+		return nil, nil
+	}))
+	regFn("min_scale", sig(Num), I4, rowKernel(true, func(_ *KernelCtx, a []any) (any, error) {
+		if d := a[0].(*apd.Decimal); d.Form == apd.Finite {
+			return numDScale(trimScale(d)), nil
+		}
+		return nil, nil
+	}))
+	regFn("trim_scale", sig(Num), Num, rowKernel(true, func(_ *KernelCtx, a []any) (any, error) {
+		return trimScale(a[0].(*apd.Decimal)), nil
+	}))
 	for _, op := range []byte{'&', '|', '#'} {
 		name := string(op)
 		Register(

@@ -57,6 +57,30 @@ func numClampScale(s int64) int64 { return min(max(s, 0), numericMaxDisplay) }
 
 func numDScale(d *apd.Decimal) int64 { return int64(NumericDScale(d)) }
 
+// trimScale drops the fraction's trailing zeros (1.2300 → 1.23, 0.00 → 0);
+// an integer part keeps its zeros (100.0 → 100).
+func trimScale(d *apd.Decimal) *apd.Decimal {
+	if d.Form != apd.Finite || d.Exponent >= 0 {
+		return d
+	}
+	out := new(apd.Decimal).Set(d)
+	if out.Coeff.Sign() == 0 {
+		out.Exponent = 0
+		return out
+	}
+	var q, r apd.BigInt
+	ten := apd.NewBigInt(10)
+	for out.Exponent < 0 {
+		q.QuoRem(&out.Coeff, ten, &r)
+		if r.Sign() != 0 {
+			break
+		}
+		out.Coeff.Set(&q)
+		out.Exponent++
+	}
+	return out
+}
+
 var (
 	numPointNine   = apd.New(9, -1)
 	numOnePointOne = apd.New(11, -1)

@@ -389,6 +389,74 @@ func regexpCount(s, pattern string, start int64, flags string) (int64, error) {
 	return int64(len(re.FindAllStringIndex(s[byteOffset(s, start-1):], -1))), nil
 }
 
+// SimilarToEscape is similar_to_escape(pattern, escape): the SQL regular
+// expression of SIMILAR TO as the anchored POSIX one PostgreSQL matches
+// with ~ (x SIMILAR TO p is x ~ similar_to_escape(p)). % and _ become .*
+// and ., ( a non-capturing group, . ^ $ and \ are literal, bracket
+// expressions pass through, and the escape character (hasEsc false:
+// none) quotes the next character, or with " marks the part that
+// substring(… SIMILAR …) returns. Ported from PostgreSQL 15's
+// similar_escape_internal (utils/adt/regexp.c).
+func SimilarToEscape(pattern string, esc rune, hasEsc bool) (string, error) {
+	var b strings.Builder
+	b.WriteString("^(?:")
+	afterEscape, inClass := false, false
+	classPos := 0 // 1 right after '[', 2 after an initial '^' too
+	quotes := 0
+	for _, c := range pattern {
+		switch {
+		case afterEscape:
+			if c == '"' && !inClass {
+				switch quotes {
+				case 0:
+					b.WriteString("){1,1}?(")
+				case 1:
+					b.WriteString("){1,1}(?:")
+				default:
+					return "", sqlstate.New(pgerrcode.InvalidUseOfEscapeCharacter,
+						"SQL regular expression may not contain more than two escape-double-quote separators")
+				}
+				quotes++
+			} else {
+				b.WriteByte('\\')
+				b.WriteRune(c)
+			}
+			afterEscape = false
+		case hasEsc && c == esc:
+			afterEscape = true
+		case inClass:
+			if c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(c)
+			switch {
+			case c == ']' && classPos > 2:
+				inClass = false
+			case c == '^':
+				classPos++
+			default:
+				classPos = 3
+			}
+		case c == '[':
+			b.WriteByte('[')
+			inClass, classPos = true, 1
+		case c == '%':
+			b.WriteString(".*")
+		case c == '_':
+			b.WriteByte('.')
+		case c == '(':
+			b.WriteString("(?:")
+		case c == '\\' || c == '.' || c == '^' || c == '$':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		default:
+			b.WriteRune(c)
+		}
+	}
+	b.WriteString(")$")
+	return b.String(), nil
+}
+
 func init() {
 	Text, Bool, Int4 := types.Text, types.Bool, types.Int4
 	textArr := types.ArrayOf(Text)
@@ -415,6 +483,20 @@ func init() {
 	}))
 	regFn("regexp_match", sig(Text, Text, Text), textArr, textFn(true, func(a []any) (any, error) {
 		return regexpMatch(a[0].(string), a[1].(string), a[2].(string))
+	}))
+	regFn("similar_to_escape", sig(Text), Text, textFn(true, func(a []any) (any, error) {
+		return SimilarToEscape(a[0].(string), '\\', true)
+	}))
+	regFn("similar_to_escape", sig(Text, Text), Text, textFn(true, func(a []any) (any, error) {
+		e := []rune(a[1].(string))
+		if len(e) > 1 {
+			return nil, sqlstate.New(sqlstate.InvalidEscapeSequence, "invalid escape string").
+				WithHint("Escape string must be empty or one character.")
+		}
+		if len(e) == 0 {
+			return SimilarToEscape(a[0].(string), 0, false)
+		}
+		return SimilarToEscape(a[0].(string), e[0], true)
 	}))
 	regFn("regexp_like", sig(Text, Text), Bool, regexOpKernel(false, false))
 	regFn("regexp_like", sig(Text, Text, Text), Bool, textFn(true, func(a []any) (any, error) {

@@ -105,13 +105,13 @@ package sql
 //
 // # Refused forms (0A000, with the position of the keyword)
 //
-// FULL [OUTER] JOIN, DISTINCT ON, SIMILAR TO, GROUPING SETS / CUBE / ROLLUP,
+// FULL [OUTER] JOIN, DISTINCT ON, GROUPING SETS / CUBE / ROLLUP,
 // window frames in GROUPS mode or with EXCLUDE, RANGE offsets other than a
 // single-unit interval, FETCH … WITH TIES, WITH ORDINALITY, ROWS FROM,
 // TABLESAMPLE, SELECT INTO, ON CONFLICT, RETURNING, named and VARIADIC
 // arguments, OVER on a function TiDB has no window form for or on an
 // aggregate with FILTER / ORDER BY / DISTINCT wrappers, IS DOCUMENT / IS
-// NORMALIZED / IS JSON, BETWEEN SYMMETRIC.
+// NORMALIZED / IS JSON.
 
 import (
 	"sort"

@@ -450,15 +450,32 @@ func (r *rewriter) predicate(left ex, i int) (ex, int) {
 	var res ex
 	switch w {
 	case "similar":
-		r.unsupported(j, "SIMILAR TO")
+		// x [NOT] SIMILAR TO p [ESCAPE e] is x [!]~ similar_to_escape(p[, e]),
+		// as PostgreSQL rewrites it.
+		if !r.kw(j+1, "to") {
+			r.fail(r.syntaxErrAt(j + 1))
+		}
+		pos := r.t(j).Pos
+		pat, k := r.expr(j+2, ppLike)
+		args := []frag{pat.f}
+		if r.kw(k, "escape") {
+			esc, k2 := r.expr(k+1, ppLike)
+			args = append(args, esc.f)
+			k = k2
+		}
+		op := "~"
+		if neg {
+			op = "!~"
+		}
+		re := fcall("similar_to_escape", pos, false, args...)
+		res, j = atomOf(fcall("__op", pos, leadGap(left.f), strFrag(op, pos), setGap(left.f, false), re), left.pos), k
 	case "between":
+		bw := j
 		f = append(f, r.word(j, "between"))
 		f[len(f)-1].gap = true
 		j++
-		if r.kw(j, "symmetric") {
-			r.unsupported(j, "BETWEEN SYMMETRIC")
-		}
-		if r.kw(j, "asymmetric") {
+		symmetric := r.kw(j, "symmetric")
+		if symmetric || r.kw(j, "asymmetric") {
 			j++
 		}
 		lo, k := r.expr(j, ppLike)
@@ -466,11 +483,31 @@ func (r *rewriter) predicate(left ex, i int) (ex, int) {
 			r.fail(r.syntaxErrAt(k))
 		}
 		hi, k2 := r.expr(k+1, ppLike)
-		f = append(f, setGap(wrap(lo, tpBitOr), true)...)
-		f = append(f, r.word(k, "and"))
-		f[len(f)-1].gap = true
-		f = append(f, setGap(wrap(hi, tpBitOr), true)...)
-		res, j = ex{f: f, prec: tpBetween, pos: left.pos}, k2
+		head := f
+		between := func(lo, hi ex) frag {
+			g := append(frag(nil), head...)
+			g = append(g, setGap(wrap(lo, tpBitOr), true)...)
+			g = append(g, r.word(k, "and"))
+			g[len(g)-1].gap = true
+			return append(g, setGap(wrap(hi, tpBitOr), true)...)
+		}
+		if !symmetric {
+			res, j = ex{f: between(lo, hi), prec: tpBetween, pos: left.pos}, k2
+			break
+		}
+		// x BETWEEN SYMMETRIC a AND b is (x BETWEEN a AND b OR x BETWEEN
+		// b AND a), and NOT BETWEEN SYMMETRIC the AND of both negations,
+		// as PostgreSQL expands it (transformAExprBetween).
+		join := "or"
+		if neg {
+			join = "and"
+		}
+		g := frag{{text: "(", orig: left.pos, gap: leadGap(left.f)}}
+		g = append(g, setGap(between(lo, hi), false)...)
+		g = append(g, piece{text: join, orig: r.t(bw).Pos, gap: true})
+		g = append(g, setGap(between(hi, lo), true)...)
+		g = append(g, piece{text: ")", orig: left.pos})
+		res, j = atomOf(g, left.pos), k2
 	case "in":
 		f = append(f, r.word(j, "in"))
 		f[len(f)-1].gap = true
