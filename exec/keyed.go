@@ -327,6 +327,12 @@ func (s *KeyedState) Save(w io.Writer) error {
 		if a.Len() < ng {
 			a.Grow(ng)
 		}
+		if sa, ok := a.(agg.StatesAppender); ok {
+			if err := sa.AppendStates(ng, func(_ uint32, b []byte) error { return writeChunk(w, b) }); err != nil {
+				return fmt.Errorf("save aggregate %d: %w", i, err)
+			}
+			continue
+		}
 		for g := 0; g < ng; g++ {
 			st = a.AppendState(st[:0], uint32(g))
 			if err := writeChunk(w, st); err != nil {

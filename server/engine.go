@@ -73,6 +73,10 @@ type viewRT struct {
 	snapMu   sync.Mutex
 	active   map[int64]int // B of running queries' snapshots → count
 	lastB    int64
+	// prunedB and prunedAt: the speed layer was last pruned to prunedB
+	// at prunedAt (guarded by snapMu).
+	prunedB  int64
+	prunedAt time.Time
 }
 
 func (s *Server) startEngine() error {
@@ -596,8 +600,13 @@ func (e *engine) afterPublish(rt *viewRT) {
 	for active := range rt.active {
 		b = min(b, active)
 	}
-	if b != math.MinInt64 && rt.speed != nil {
+	// Every query's release comes here: prune when B (or the oldest
+	// running snapshot) moved, and otherwise at most once a second, for
+	// windows a lagging speed layer folded below B since (a prune is a
+	// pass over the whole state under the speed layer's lock).
+	if b != math.MinInt64 && rt.speed != nil && (b > rt.prunedB || time.Since(rt.prunedAt) > time.Second) {
 		rt.speed.Prune(b)
+		rt.prunedB, rt.prunedAt = b, time.Now()
 	}
 }
 

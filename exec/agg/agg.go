@@ -128,6 +128,14 @@ type Accumulator interface {
 	Size() int64
 }
 
+// StatesAppender is implemented by accumulators that encode all their
+// groups' states faster together than one AppendState call per group.
+// AppendStates passes emit the encoding AppendState would give for each
+// group 0 … ng-1, in order; the slice is reused after emit returns.
+type StatesAppender interface {
+	AppendStates(ng int, emit func(g uint32, state []byte) error) error
+}
+
 // GroupFinalizer is implemented by accumulators that can finalize a few
 // groups without a pass over all of them (a point query over a large
 // keyed state). FinalizeGroups returns one value per entry of groups, in

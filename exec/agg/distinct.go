@@ -478,6 +478,11 @@ func (d *distinctSet) merge(src *distinctSet, dst []uint32) {
 // and intervals.
 func (d *distinctSet) slotVal(i int32) val {
 	_, v, aux, _ := d.set.at(int(i))
+	return d.valOf(v, aux)
+}
+
+// valOf is the value of a pair (v, aux) of the set.
+func (d *distinctSet) valOf(v uint64, aux uint32) val {
 	switch d.k {
 	case kString:
 		return val{b: d.in.bytes(uint32(v))}
@@ -541,6 +546,58 @@ func (d *distinctSet) appendState(buf []byte, g uint32) []byte {
 		buf = appendVal(buf, d.k, d.slotVal(i))
 	}
 	return buf
+}
+
+// appendStates encodes every group's state (head's bytes, then the value
+// list of appendState) in group order and passes it to emit. One pass over
+// the set gathers the pairs by group into transient arrays, so the cost is
+// sequential reads, not a random read of the set per value (a checkpoint
+// of millions of pairs holds the speed layer's lock while it runs).
+func (d *distinctSet) appendStates(ng int, head func(buf []byte, g uint32) []byte, emit func(g uint32, state []byte) error) error {
+	start := make([]int, ng+1)
+	pos := 0
+	for g := 0; g < ng; g++ {
+		start[g] = pos
+		if g < len(d.cnt) {
+			pos += int(d.cnt[g])
+		}
+	}
+	start[ng] = pos
+	fill := make([]int, ng)
+	copy(fill, start[:ng])
+	vals := make([]uint64, pos)
+	var auxs []uint32
+	if d.repKind() {
+		auxs = make([]uint32, pos)
+	}
+	for i := range d.set.capacity() {
+		g, v, aux, ok := d.set.at(i)
+		if !ok || int(g) >= ng {
+			continue
+		}
+		j := fill[g]
+		fill[g]++
+		vals[j] = v
+		if auxs != nil {
+			auxs[j] = aux
+		}
+	}
+	var buf []byte
+	for g := 0; g < ng; g++ {
+		buf = head(buf[:0], uint32(g))
+		buf = binary.AppendUvarint(buf, uint64(start[g+1]-start[g]))
+		for j := start[g]; j < start[g+1]; j++ {
+			var aux uint32
+			if auxs != nil {
+				aux = auxs[j]
+			}
+			buf = appendVal(buf, d.k, d.valOf(vals[j], aux))
+		}
+		if err := emit(uint32(g), buf); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *distinctSet) loadState(g uint32, r *reader) error {
@@ -622,6 +679,11 @@ func (a *countDistinct) FinalizeGroups(mem memory.Allocator, groups []int) (arro
 
 func (a *countDistinct) AppendState(buf []byte, g uint32) []byte {
 	return a.d.appendState(buf, g)
+}
+
+// AppendStates implements StatesAppender.
+func (a *countDistinct) AppendStates(ng int, emit func(g uint32, state []byte) error) error {
+	return a.d.appendStates(ng, func(buf []byte, _ uint32) []byte { return buf }, emit)
 }
 
 func (a *countDistinct) LoadState(g uint32, data []byte) error {
@@ -736,6 +798,13 @@ func (a *distinctAgg) Finalize(mem memory.Allocator) (arrow.Array, error) {
 func (a *distinctAgg) AppendState(buf []byte, g uint32) []byte {
 	buf = append(buf, b2u(a.keepNulls && a.nulls[g]))
 	return a.d.appendState(buf, g)
+}
+
+// AppendStates implements StatesAppender.
+func (a *distinctAgg) AppendStates(ng int, emit func(g uint32, state []byte) error) error {
+	return a.d.appendStates(ng, func(buf []byte, g uint32) []byte {
+		return append(buf, b2u(a.keepNulls && int(g) < len(a.nulls) && a.nulls[g]))
+	}, emit)
 }
 
 func (a *distinctAgg) LoadState(g uint32, data []byte) error {

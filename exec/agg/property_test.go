@@ -1,6 +1,7 @@
 package agg
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -394,10 +395,29 @@ func checkProperties(t *testing.T, ps propSpec, d dataset, r *rand.Rand) {
 	}
 }
 
+// saveAll returns every group's AppendState; an accumulator that also
+// implements StatesAppender must give exactly the same bytes through it
+// (else saveAll panics, failing the test).
 func saveAll(acc Accumulator) [][]byte {
 	out := make([][]byte, acc.Len())
 	for g := range out {
 		out[g] = acc.AppendState(nil, uint32(g))
+	}
+	if sa, ok := acc.(StatesAppender); ok {
+		n := 0
+		err := sa.AppendStates(len(out), func(g uint32, b []byte) error {
+			if int(g) != n || !bytes.Equal(b, out[g]) {
+				return fmt.Errorf("AppendStates group %d (call %d): %x, AppendState gives %x", g, n, b, out[min(int(g), len(out)-1)])
+			}
+			n++
+			return nil
+		})
+		if err == nil && n != len(out) {
+			err = fmt.Errorf("AppendStates emitted %d groups of %d", n, len(out))
+		}
+		if err != nil {
+			panic(err)
+		}
 	}
 	return out
 }
