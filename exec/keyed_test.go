@@ -37,19 +37,7 @@ func TestKeyedFinalizeSubset(t *testing.T) {
 		t.Fatal(err)
 	}
 	pick := func(keys []arrow.Array, g int) bool { return g%10 == 3 } // 10 of 100 groups
-	text := func(recs []arrow.Record) string {
-		s := ""
-		for _, r := range recs {
-			for i := 0; i < int(r.NumRows()); i++ {
-				for c := 0; c < int(r.NumCols()); c++ {
-					s += fmt.Sprint(Datum(r.Column(c), i, out[c].Type)) + " "
-				}
-				s += "\n"
-			}
-			r.Release()
-		}
-		return s
-	}
+	text := func(recs []arrow.Record) string { return recordsText(recs, out) }
 	sub, err := st.Finalize(out, pick)
 	if err != nil {
 		t.Fatal(err)
@@ -112,19 +100,7 @@ func TestKeyedFinalizeEq(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	text := func(recs []arrow.Record) string {
-		s := ""
-		for _, r := range recs {
-			for i := 0; i < int(r.NumRows()); i++ {
-				for c := 0; c < int(r.NumCols()); c++ {
-					s += fmt.Sprint(Datum(r.Column(c), i, out[c].Type)) + " "
-				}
-				s += "\n"
-			}
-			r.Release()
-		}
-		return s
-	}
+	text := func(recs []arrow.Record) string { return recordsText(recs, out) }
 	keep := func(keys []arrow.Array, g int) bool { return keys[1].IsNull(g) || keys[1].(*array.Int64).Value(g) >= 2 }
 	check := func(key string) {
 		t.Helper()
@@ -157,4 +133,19 @@ func TestKeyedFinalizeEq(t *testing.T) {
 	if _, ok, _ := st.FinalizeEq(out, 1, int64(1), nil); !ok {
 		t.Fatal("integer keys are indexable")
 	}
+}
+
+// recordsText prints recs (of schema out) one row a line, releasing them.
+func recordsText(recs []arrow.Record, out Schema) string {
+	s := ""
+	for _, r := range recs {
+		for i := 0; i < int(r.NumRows()); i++ {
+			for c := 0; c < int(r.NumCols()); c++ {
+				s += fmt.Sprint(Datum(r.Column(c), i, out[c].Type)) + " "
+			}
+			s += "\n"
+		}
+		r.Release()
+	}
+	return s
 }
