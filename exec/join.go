@@ -18,21 +18,29 @@ type JoinKind uint8
 // Join kinds. Semi and Anti return left rows only; AntiNullAware is NOT
 // IN: a NULL on either side makes the comparison unknown, so a left row
 // survives only when the right side is empty or holds no NULL key and no
-// match.
+// match. Full is Left plus the build rows no probe row matched, NULL-extended
+// on the left, after the probe side ends. (RIGHT JOIN is planned as a LEFT
+// JOIN with the inputs swapped.)
 const (
 	InnerJoin JoinKind = iota
 	LeftJoin
 	SemiJoin
 	AntiJoin
 	AntiNullAwareJoin
+	FullJoin
 )
 
-var joinNames = [...]string{"Inner", "Left", "Semi", "Anti", "NullAwareAnti"}
+var joinNames = [...]string{"Inner", "Left", "Semi", "Anti", "NullAwareAnti", "Full"}
+
+// String returns the kind as EXPLAIN names it ("Left", "Full", …).
+func (k JoinKind) String() string { return joinNames[k] }
 
 // HashJoin joins Left (the probe side, streamed) with Right (the build
 // side, held in memory) on equal keys, then applies Residual (over the
 // concatenated left and right columns) to each matching pair. Without keys
-// it is a nested-loop join: every pair is a candidate.
+// it is a nested-loop join: every pair is a candidate. A pair matches only
+// when the keys are equal (NULL keys never are) and Residual is true; for a
+// FULL join a build row counts as matched only through such a pair.
 type HashJoin struct {
 	Left, Right         Operator
 	LeftKeys, RightKeys []int
@@ -48,6 +56,12 @@ type HashJoin struct {
 	buildNul bool    // the build side has a NULL key (NOT IN)
 	held     int64
 	mem      *MemTracker
+
+	// FULL: matched has a bit per build row, set when some pair with it
+	// passed; after the probe, tail walks the build rows emitting the
+	// unmatched ones.
+	matched []uint64
+	tail    int
 
 	// probe cursor
 	cur    arrow.Record
@@ -118,7 +132,10 @@ func (j *HashJoin) buildSide(ctx context.Context) error {
 		j.next[r] = j.head[g]
 		j.head[g] = int32(r)
 	}
-	extra := j.table.Size() + int64(len(j.next)*4+len(j.head)*4)
+	if j.Kind == FullJoin {
+		j.matched = make([]uint64, (n+63)/64)
+	}
+	extra := j.table.Size() + int64(len(j.next)*4+len(j.head)*4+len(j.matched)*8)
 	if err := j.mem.Grow(extra); err != nil {
 		return err
 	}
@@ -156,7 +173,47 @@ func (j *HashJoin) Next(ctx context.Context) (arrow.Record, error) {
 			return out, nil
 		}
 	}
+	if j.Kind == FullJoin {
+		if out := j.unmatchedBuild(); out != nil {
+			return out, nil
+		}
+	}
 	return nil, io.EOF
+}
+
+// unmatchedBuild returns the next batch of build rows no pair matched, with
+// NULL left columns; nil when there are no more.
+func (j *HashJoin) unmatchedBuild() arrow.Record {
+	n := int(j.build.NumRows())
+	var idx []int
+	for j.tail < n && len(idx) < BatchSize {
+		w := j.matched[j.tail>>6] >> (j.tail & 63)
+		if w == ^uint64(0)>>(j.tail&63) && j.tail+64-(j.tail&63) <= n {
+			j.tail += 64 - j.tail&63 // the rest of the word matched
+			continue
+		}
+		if w&1 == 0 {
+			idx = append(idx, j.tail)
+		}
+		j.tail++
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	nl := len(j.Out) - int(j.build.NumCols())
+	schema := j.Out.Arrow()
+	cols := make([]arrow.Array, 0, len(j.Out))
+	for c := 0; c < nl; c++ {
+		cols = append(cols, array.MakeArrayOfNull(Alloc, schema.Field(c).Type, len(idx)))
+	}
+	for c := 0; c < int(j.build.NumCols()); c++ {
+		cols = append(cols, TakeArray(j.build.Column(c), idx))
+	}
+	out := array.NewRecord(schema, cols, int64(len(idx)))
+	for _, c := range cols {
+		c.Release()
+	}
+	return out
 }
 
 func (j *HashJoin) startProbe(rec arrow.Record) error {
@@ -192,7 +249,7 @@ func (j *HashJoin) probe(ctx context.Context) (arrow.Record, error) {
 	rec := j.cur
 	n := int(rec.NumRows())
 	var li, ri []int
-	// For Left/Semi/Anti with a residual, matches are judged per left row:
+	// For Left/Full/Semi/Anti with a residual, matches are judged per left row:
 	// collect candidate pairs for whole rows only.
 	for j.row < n && len(li) < BatchSize {
 		g := j.groups[j.row]
@@ -263,6 +320,13 @@ func (j *HashJoin) probe(ctx context.Context) (arrow.Record, error) {
 			}
 		}
 	}
+	if j.matched != nil {
+		for k, r := range ri {
+			if pass[k] {
+				j.matched[r>>6] |= 1 << (r & 63)
+			}
+		}
+	}
 	var ol, or []int
 	switch j.Kind {
 	case InnerJoin:
@@ -271,7 +335,7 @@ func (j *HashJoin) probe(ctx context.Context) (arrow.Record, error) {
 				ol, or = append(ol, li[k]), append(or, ri[k])
 			}
 		}
-	case LeftJoin:
+	case LeftJoin, FullJoin:
 		for k := 0; k < len(li); {
 			e := k
 			any := false

@@ -74,7 +74,7 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 			}
 			n := 0
 			for i, c := range sc.cols {
-				if c.hidden || (tbl != "" && c.table != tbl) {
+				if c.hidden || (tbl != "" && c.table != tbl) || (tbl == "" && c.qualOnly) {
 					continue
 				}
 				items = append(items, selectItem{expr: &exec.ColRef{Idx: i, T: c.t, Name: c.name}, name: c.name})

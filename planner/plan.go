@@ -240,13 +240,12 @@ func (j *Join) WithChildren(c []Node) Node {
 }
 
 func (j *Join) String() string {
-	kinds := [...]string{"Inner", "Left", "Semi", "Anti", "NullAwareAnti"}
 	ls, rs := j.Left.Schema(), j.Right.Schema()
 	conds := make([]string, len(j.LeftKeys))
 	for i := range j.LeftKeys {
 		conds[i] = ls[j.LeftKeys[i]].Name + " = " + rs[j.RightKeys[i]].Name
 	}
-	s := kinds[j.Kind] + "Join"
+	s := j.Kind.String() + "Join"
 	if len(conds) > 0 {
 		s += " " + strings.Join(conds, " AND ")
 	}

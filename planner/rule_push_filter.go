@@ -123,7 +123,8 @@ func pushFilter(f *Filter) (Node, bool) {
 				}
 			}
 			switch {
-			case onlyL && len(refs) > 0:
+			case onlyL && len(refs) > 0 && c.Kind != exec.FullJoin:
+				// (a FULL join NULL-extends its left rows too)
 				left = append(left, e)
 			case onlyR && len(refs) > 0 && c.Kind == exec.InnerJoin:
 				right = append(right, remapCols(e, func(i int) int { return i - nl }))

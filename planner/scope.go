@@ -16,6 +16,10 @@ type scopeCol struct {
 	name     string
 	t        *types.T
 	hidden   bool // selected only when named (_layer)
+	// qualOnly columns were merged into a JOIN USING (or NATURAL) column:
+	// they are reachable only through their table qualifier (t.a) and left
+	// out of an unqualified *.
+	qualOnly bool
 	tableOID uint32
 	attnum   int16
 }
@@ -45,7 +49,7 @@ func (s *scope) resolve(table, name string) (int, error) {
 		if c.name != name {
 			continue
 		}
-		if table != "" && c.table != table {
+		if table != "" && c.table != table || table == "" && c.qualOnly {
 			continue
 		}
 		if found >= 0 {

@@ -103,9 +103,16 @@ package sql
 // alias if any; ParseTableFunc turns such a name back into the function name
 // and TiDB argument expressions.
 //
+// # Joins
+//
+// TiDB has no FULL JOIN, so FULL [OUTER] JOIN becomes STRAIGHT_JOIN (which
+// PostgreSQL does not have), keeping its ON or USING: the binder reads
+// ast.Join.StraightJoin as FULL. NATURAL FULL JOIN x becomes STRAIGHT_JOIN x
+// ON __natural(). NATURAL INNER JOIN becomes NATURAL JOIN.
+//
 // # Refused forms (0A000, with the position of the keyword)
 //
-// FULL [OUTER] JOIN, DISTINCT ON, GROUPING SETS / CUBE / ROLLUP,
+// DISTINCT ON, GROUPING SETS / CUBE / ROLLUP,
 // window frames in GROUPS mode or with EXCLUDE, RANGE offsets other than a
 // single-unit interval, FETCH … WITH TIES, WITH ORDINALITY, ROWS FROM,
 // TABLESAMPLE, SELECT INTO, ON CONFLICT, RETURNING, named and VARIADIC

@@ -168,17 +168,36 @@ func (r *rewriter) fromList(f *frag, k int) int {
 }
 
 func (r *rewriter) join(f *frag, k int) int {
-	if r.kw(k, "natural") {
-		*f = append(*f, r.kwp(k, "natural"))
+	natural := r.kw(k, "natural") // still to be emitted
+	naturalTok := -1
+	if natural {
+		naturalTok = k
 		k++
 	}
+	full := -1 // the FULL token
 	switch {
 	case r.kw(k, "full"):
-		r.unsupported(k, "FULL JOIN")
-	case r.kwAny(k, "cross", "inner"):
-		*f = append(*f, r.kwp(k, r.t(k).Val))
+		full = k
+		k++
+		if r.kw(k, "outer") {
+			k++
+		}
+	case r.kw(k, "cross") && !natural:
+		*f = append(*f, r.kwp(k, "cross"))
+		k++
+	case r.kw(k, "inner"):
+		if natural { // TiDB has no NATURAL INNER JOIN: NATURAL JOIN is the same
+			*f = append(*f, r.kwp(k-1, "natural"))
+			natural = false
+		} else {
+			*f = append(*f, r.kwp(k, "inner"))
+		}
 		k++
 	case r.kwAny(k, "left", "right"):
+		if natural {
+			*f = append(*f, r.kwp(k-1, "natural"))
+			natural = false
+		}
 		*f = append(*f, r.kwp(k, r.t(k).Val))
 		k++
 		if r.kw(k, "outer") {
@@ -189,8 +208,28 @@ func (r *rewriter) join(f *frag, k int) int {
 	if !r.kw(k, "join") {
 		r.fail(r.syntaxErrAt(k))
 	}
-	*f = append(*f, r.kwp(k, "join"))
+	switch {
+	case full >= 0:
+		// TiDB has no FULL JOIN; PostgreSQL has no STRAIGHT_JOIN.
+		*f = append(*f, r.kwp(full, "straight_join"))
+	case natural:
+		*f = append(*f, r.kwp(k-1, "natural"), r.kwp(k, "join"))
+	default:
+		*f = append(*f, r.kwp(k, "join"))
+	}
 	k = r.fromItem(f, k+1)
+	if naturalTok >= 0 {
+		if r.kwAny(k, "on", "using") {
+			r.fail(r.syntaxErrAt(k))
+		}
+		if full >= 0 {
+			on := r.kwp(naturalTok, "on")
+			mark := r.synth(naturalTok, "__natural()")
+			mark.gap = true
+			*f = append(*f, on, mark)
+		}
+		return k
+	}
 	switch {
 	case r.kw(k, "on"):
 		e, j := r.expr(k+1, ppNone)
@@ -211,6 +250,9 @@ func (r *rewriter) join(f *frag, k int) int {
 			r.unsupported(end+1, "an alias for JOIN USING")
 		}
 		return end + 1
+	}
+	if full >= 0 {
+		r.fail(r.syntaxErrAt(k)) // FULL JOIN needs ON or USING
 	}
 	return k
 }

@@ -152,6 +152,8 @@ func TestRewrite(t *testing.T) {
 			"select * from \"\x02read_parquet('x/*.parquet')\" as t, \"\x02generate_series(1, 10)\" as \"g\x01i\", \"\x02unnest(__array(1, 2))\", \"\x02foo(1)\", \"\x02myschema.bar(t.a)\""},
 		{"joins", "SELECT * FROM t JOIN u USING (a, b) CROSS JOIN v LEFT OUTER JOIN w ON true NATURAL JOIN z, LATERAL (SELECT t.a) AS x, ONLY q, (r JOIN s ON r.a = s.a)",
 			"select * from t join u using (a, b) cross join v left outer join w on true natural join z, lateral (select t.a) as x, q, (r join s on r.a = s.a)"},
+		{"full and natural joins", "SELECT * FROM t FULL OUTER JOIN u ON t.a = u.a FULL JOIN v USING (a) NATURAL FULL JOIN w NATURAL INNER JOIN x NATURAL LEFT OUTER JOIN y NATURAL RIGHT JOIN z",
+			"select * from t straight_join u on t.a = u.a straight_join v using (a) straight_join w on __natural() natural join x natural left outer join y natural right join z"},
 		// INSERT.
 		{"insert values", "INSERT INTO t (a, b) VALUES (1, DEFAULT), ($1, $2::int)", "insert into t (a, b) values (1, default), ($1, __cast($2, 'int'))"},
 		{"insert select", "INSERT INTO public.t SELECT * FROM u WHERE x ~ 'y'", "insert into public.t select * from u where __op('~', x, 'y')"},
@@ -190,6 +192,7 @@ func TestRewriteShape(t *testing.T) {
 		{"SELECT count(*) FILTER (WHERE a) FROM t", "SELECT __AGG_FILTER(COUNT(1), `a`) FROM `t`"},
 		{"SELECT a FROM t WHERE a = ANY (SELECT b FROM u)", "SELECT `a` FROM `t` WHERE `a`=ANY (SELECT `b` FROM `u`)"},
 		{"INSERT INTO t VALUES (1, $1)", "INSERT INTO `t` VALUES (1,`$1`)"},
+		{"SELECT * FROM t FULL JOIN u ON t.a = u.a LEFT JOIN v USING (b) FULL JOIN w ON true", "SELECT * FROM ((`t` STRAIGHT_JOIN `u` ON `t`.`a`=`u`.`a`) LEFT JOIN `v` USING (`b`)) STRAIGHT_JOIN `w` ON TRUE"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -217,8 +220,6 @@ func TestRewriteRefusals(t *testing.T) {
 		in, msg string
 		pos     int
 	}{
-		{"SELECT * FROM t FULL OUTER JOIN u ON t.a = u.a", "FULL JOIN is not supported", 17},
-		{"SELECT * FROM t NATURAL FULL JOIN u", "FULL JOIN is not supported", 25},
 		{"SELECT DISTINCT ON (a) a FROM t", "DISTINCT ON is not supported", 8},
 		{"SELECT a FROM t GROUP BY GROUPING SETS ((a))", "GROUPING SETS is not supported", 26},
 		{"SELECT a FROM t GROUP BY ROLLUP (a)", "ROLLUP is not supported", 26},
@@ -327,3 +328,25 @@ func (v *tableNameCollector) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *tableNameCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func TestRewriteJoinSyntaxErrors(t *testing.T) {
+	cases := []struct {
+		in  string
+		pos int
+	}{
+		{"SELECT * FROM t FULL JOIN u", 28},
+		{"SELECT * FROM t FULL JOIN u WHERE true", 29},
+		{"SELECT * FROM t NATURAL FULL JOIN u ON true", 37},
+		{"SELECT * FROM t NATURAL JOIN u USING (a)", 32},
+		{"SELECT * FROM t NATURAL CROSS JOIN u", 25},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			_, err := Parse(c.in)
+			e := sqlstate.As(err)
+			if e == nil || e.Code != sqlstate.SyntaxError || e.Position != c.pos {
+				t.Errorf("Parse(%q) = %v, want 42601 at %d", c.in, describe(err), c.pos)
+			}
+		})
+	}
+}
