@@ -296,32 +296,46 @@ func (t *GroupTable) appendKey(cols []arrow.Array, i int, buf []byte) {
 	for ci, a := range cols {
 		c := &t.cols[ci]
 		null := a.NullN() > 0 && a.IsNull(i)
-		c.nulls = append(c.nulls, null)
+		c.nulls = append(reserve(c.nulls, 1), null)
 		switch c.kind {
 		case keyFixed:
 			var v uint64
 			if !null {
 				v = fixedBitsAt(a, i)
 			}
-			c.fixed = append(c.fixed, v)
+			c.fixed = append(reserve(c.fixed, 1), v)
 		case keyInterval:
 			var hi, lo uint64
 			if !null {
 				v := a.(*array.MonthDayNanoInterval).Value(i)
 				hi, lo = uint64(v.Months)<<32|uint64(uint32(v.Days)), uint64(v.Nanoseconds)
 			}
-			c.fixed = append(c.fixed, hi, lo)
+			c.fixed = append(reserve(c.fixed, 2), hi, lo)
 		case keyString:
 			if !null {
 				if s := t.strs[ci]; s != nil && c.t.Family != types.FamNumeric {
-					c.data = append(c.data, s.Value(i)...)
+					v := s.Value(i)
+					c.data = append(reserve(c.data, len(v)), v...)
 				} else {
-					c.data = append(c.data, canonicalBytes(c, a, t.strs[ci], i, buf)...)
+					b := canonicalBytes(c, a, t.strs[ci], i, buf)
+					c.data = append(reserve(c.data, len(b)), b...)
 				}
 			}
-			c.offs = append(c.offs, int64(len(c.data)))
+			c.offs = append(reserve(c.offs, 1), int64(len(c.data)))
 		}
 	}
+}
+
+// reserve returns s with room for n more elements, doubling its capacity
+// when it must grow: append alone grows large slices by a quarter, which
+// copies a table of millions of groups several times over.
+func reserve[T any](s []T, n int) []T {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	out := make([]T, len(s), max(2*cap(s), len(s)+n, 64))
+	copy(out, s)
+	return out
 }
 
 func (t *GroupTable) grow() {
@@ -351,7 +365,7 @@ func (t *GroupTable) Insert(cols []arrow.Array, n int, groups []uint32) int {
 			s := t.slots[p]
 			if s == 0 {
 				g := uint32(len(t.hashes))
-				t.hashes = append(t.hashes, h)
+				t.hashes = append(reserve(t.hashes, 1), h)
 				t.appendKey(cols, i, buf)
 				if t.eq != nil {
 					t.eq.add(t, int(g))

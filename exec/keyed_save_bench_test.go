@@ -3,6 +3,8 @@ package exec
 import (
 	"fmt"
 	"io"
+
+	"github.com/apache/arrow/go/v15/arrow"
 	"testing"
 
 	"lambdasql/exec/agg"
@@ -38,6 +40,32 @@ func BenchmarkKeyedSave(b *testing.B) {
 	for b.Loop() {
 		if err := st.Save(io.Discard); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGroupTableManyGroups: 2M distinct (text, timestamp) keys, the
+// shape of Q2's device × minute groups.
+func BenchmarkGroupTableManyGroups(b *testing.B) {
+	in := Schema{{Name: "d", Type: types.Text}, {Name: "t", Type: types.TimestampTZ}}
+	const n = 2_000_000
+	var recs []arrow.Record
+	for from := 0; from < n; from += BatchSize {
+		var rs [][]any
+		for i := from; i < min(from+BatchSize, n); i++ {
+			rs = append(rs, []any{fmt.Sprintf("device-%05d", i%10_000), types.TimestampD(int64(i/10_000) * 60_000_000)})
+		}
+		recs = append(recs, RecordOf(in, rs))
+	}
+	groups := make([]uint32, BatchSize)
+	b.ResetTimer()
+	for b.Loop() {
+		t := NewGroupTable([]*types.T{types.Text, types.TimestampTZ})
+		for _, r := range recs {
+			t.Insert(r.Columns(), int(r.NumRows()), groups)
+		}
+		if t.Len() != n {
+			b.Fatalf("%d groups", t.Len())
 		}
 	}
 }
