@@ -149,6 +149,36 @@ func (h *HashAggregate) account(p *aggPartial) error {
 }
 
 func (h *HashAggregate) build(ctx context.Context) error {
+	final, err := h.fold(ctx)
+	if err != nil {
+		return err
+	}
+	if len(h.Keys) == 0 && final.table.Len() == 0 {
+		final.table.hashes = append(final.table.hashes, 0) // one row for empty input
+	}
+	ng := final.table.Len()
+	for _, acc := range final.accs {
+		if acc.Len() < ng {
+			acc.Grow(ng)
+		}
+		arr, err := acc.Finalize(Alloc)
+		if err != nil {
+			h.releaseParts([]*aggPartial{final})
+			return err
+		}
+		h.outArr = append(h.outArr, arr)
+	}
+	if len(h.Keys) > 0 {
+		h.keysArr = final.table.KeyArrays(0, ng)
+	}
+	h.part = final
+	return nil
+}
+
+// fold reads the whole input into one partial state (in parallel workers
+// when the input is parallel, then merged) and returns it; its memory stays
+// charged to the statement until released.
+func (h *HashAggregate) fold(ctx context.Context) (*aggPartial, error) {
 	h.mem = ExecCtx(ctx).Mem
 	var parts []*aggPartial
 	if p, ok := h.Child.(Parallel); ok && p.CanParallel() && p.Workers() > 1 {
@@ -156,7 +186,7 @@ func (h *HashAggregate) build(ctx context.Context) error {
 		for i := range parts {
 			part, err := h.newPartial()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			parts[i] = part
 		}
@@ -172,12 +202,12 @@ func (h *HashAggregate) build(ctx context.Context) error {
 		})
 		if err != nil {
 			h.releaseParts(parts)
-			return err
+			return nil, err
 		}
 	} else {
 		part, err := h.newPartial()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		parts = []*aggPartial{part}
 		for {
@@ -187,7 +217,7 @@ func (h *HashAggregate) build(ctx context.Context) error {
 			}
 			if err != nil {
 				h.releaseParts(parts)
-				return err
+				return nil, err
 			}
 			err = h.update(part, rec)
 			rec.Release()
@@ -196,7 +226,7 @@ func (h *HashAggregate) build(ctx context.Context) error {
 			}
 			if err != nil {
 				h.releaseParts(parts)
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -220,38 +250,19 @@ func (h *HashAggregate) build(ctx context.Context) error {
 			}
 			if err := acc.Merge(p.accs[i], dst); err != nil {
 				h.releaseParts(parts)
-				return err
+				return nil, err
 			}
 		}
 		if err := h.account(final); err != nil {
 			h.releaseParts(parts)
-			return err
+			return nil, err
 		}
 	}
 	for _, p := range parts[1:] {
 		h.mem.Release(p.held)
 		p.held = 0
 	}
-	if len(h.Keys) == 0 && final.table.Len() == 0 {
-		final.table.hashes = append(final.table.hashes, 0) // one row for empty input
-	}
-	ng := final.table.Len()
-	for _, acc := range final.accs {
-		if acc.Len() < ng {
-			acc.Grow(ng)
-		}
-		arr, err := acc.Finalize(Alloc)
-		if err != nil {
-			h.releaseParts(parts[:1])
-			return err
-		}
-		h.outArr = append(h.outArr, arr)
-	}
-	if len(h.Keys) > 0 {
-		h.keysArr = final.table.KeyArrays(0, ng)
-	}
-	h.part = final
-	return nil
+	return final, nil
 }
 
 func (h *HashAggregate) releaseParts(parts []*aggPartial) {

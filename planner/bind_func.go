@@ -293,6 +293,9 @@ func (b *Binder) funcCall(x *ast.FuncCallExpr, sc *scope, aggOK bool) (exec.Expr
 		fn := exec.GreatestLeast(name == "greatest", t)
 		return &exec.Call{Fn: fn, Args: args, Ret: t}, nil
 	}
+	if name == "grouping" && x.FnName.O == "grouping" {
+		return b.groupingCall(x, sc, aggOK)
+	}
 	if types.IsAggregate(name) {
 		if !aggOK {
 			return nil, b.errAt(x, sqlstate.New(sqlstate.GroupingError, "aggregate functions are not allowed here"))

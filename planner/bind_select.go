@@ -66,7 +66,8 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 	defer func() { b.srfs, b.clause = savedSRF, savedClause }()
 	// Select list, with * expanded.
 	var items []selectItem
-	for _, f := range s.Fields.Fields {
+	fields, distinctOn := splitDistinctOn(s)
+	for _, f := range fields {
 		if f.WildCard != nil {
 			tbl := f.WildCard.Table.O
 			if tbl != "" && !sc.hasTable(tbl) {
@@ -97,20 +98,23 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 	}
 	// GROUP BY items may name output columns (alias or ordinal).
 	var groupBy []exec.Expr
+	var groupSets [][]int // more than one grouping set: positions in groupBy
 	b.srfs, b.clause = nil, "GROUP BY"
 	if s.GroupBy != nil {
 		if s.GroupBy.Rollup {
-			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "GROUP BY ROLLUP is not supported")
+			return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "GROUP BY … WITH ROLLUP is not supported").
+				WithHint("Write GROUP BY ROLLUP (…).")
 		}
-		for _, it := range s.GroupBy.Items {
-			e, err := b.bindByItem(it.Expr, sc, items, "GROUP BY")
-			if err != nil {
-				return nil, nil, err
+		keys, sets, err := b.bindGroupBy(s.GroupBy, sc, items)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(sets) == 1 {
+			for _, k := range sets[0] {
+				groupBy = append(groupBy, keys[k])
 			}
-			if containsAgg(e) {
-				return nil, nil, b.errAt(it.Expr, sqlstate.New(sqlstate.GroupingError, "aggregate functions are not allowed in GROUP BY"))
-			}
-			groupBy = append(groupBy, e)
+		} else {
+			groupBy, groupSets = keys, sets
 		}
 	}
 	var having exec.Expr
@@ -131,6 +135,8 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 		outIdx     int // >= 0: an output column
 		desc       bool
 		nullsFirst bool
+		on         bool     // a DISTINCT ON expression, not an ORDER BY key
+		node       ast.Node // for error positions
 	}
 	var orders []orderItem
 	b.srfs, b.clause = srfs, ""
@@ -164,8 +170,31 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 			orders = append(orders, oi)
 		}
 	}
+	// DISTINCT ON expressions resolve as ORDER BY items do; they ride along
+	// in orders (marked on) through aggregation and window lifting.
+	for _, expr := range distinctOn {
+		oi := orderItem{outIdx: -1, on: true, node: expr}
+		if idx, ok := outputRef(expr, items); ok {
+			oi.outIdx = idx
+		} else if n, ok := ordinalOf(expr); ok {
+			return nil, nil, b.errAt(expr, sqlstate.New(sqlstate.InvalidColumnReference, "DISTINCT ON position %d is not in select list", n))
+		} else {
+			e, err := b.bindExprAgg(expr, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			oi.expr = e
+			for i, item := range items {
+				if exprKey(item.expr) == exprKey(e) {
+					oi.outIdx = i
+					break
+				}
+			}
+		}
+		orders = append(orders, oi)
+	}
 	// Aggregation.
-	hasAgg := len(groupBy) > 0 || having != nil
+	hasAgg := s.GroupBy != nil || having != nil
 	for _, it := range items {
 		hasAgg = hasAgg || containsAgg(it.expr)
 	}
@@ -226,7 +255,7 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 				exprs = append(exprs, o.expr)
 			}
 		}
-		aggNode, lifted, err := b.planAggregate(node, sc, groupBy, exprs)
+		aggNode, lifted, err := b.planAggregateSets(node, sc, groupBy, groupSets, exprs)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -269,25 +298,47 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 		}
 	}
 	var sortKeys []exec.SortKey
+	var onCols []int // DISTINCT ON columns
+	var onNodes []ast.Node
 	extra := 0
+	hidden := map[string]int{} // exprKey → hidden column
 	for _, o := range orders {
 		col := o.outIdx
 		if col < 0 {
-			if s.Distinct {
+			if s.Distinct && distinctOn == nil {
 				return nil, nil, sqlstate.New(sqlstate.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 			}
-			exprs = append(exprs, o.expr)
-			col = len(out) + extra
-			extra++
+			k := exprKey(o.expr)
+			if c, ok := hidden[k]; ok {
+				col = c
+			} else {
+				exprs = append(exprs, o.expr)
+				col = len(out) + extra
+				hidden[k] = col
+				extra++
+			}
+		}
+		if o.on {
+			onCols = append(onCols, col)
+			onNodes = append(onNodes, o.node)
+			continue
 		}
 		sortKeys = append(sortKeys, exec.SortKey{Col: col, Desc: o.desc, NullsFirst: o.nullsFirst})
+	}
+	if distinctOn != nil {
+		if at, ok := checkDistinctOn(onCols, sortKeys); !ok {
+			return nil, nil, b.errAt(onNodes[at], distinctOnError())
+		}
+		// As in PostgreSQL, the rows are sorted by the DISTINCT ON keys
+		// the ORDER BY lacks, after it.
+		sortKeys = appendDistinctOnKeys(sortKeys, onCols)
 	}
 	full := append(exec.Schema{}, out...)
 	for i := len(out); i < len(exprs); i++ {
 		full = append(full, exec.Column{Name: fmt.Sprintf("?sort%d?", i), Type: exprs[i].Type()})
 	}
 	node = &Project{Child: node, Exprs: exprs, Out: full}
-	if s.Distinct {
+	if s.Distinct && distinctOn == nil {
 		keys := make([]int, len(out))
 		for i := range keys {
 			keys[i] = i
@@ -296,6 +347,9 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 	}
 	if len(sortKeys) > 0 {
 		node = &Sort{Child: node, Keys: sortKeys}
+	}
+	if distinctOn != nil {
+		node = &DistinctOn{Child: node, Keys: onCols}
 	}
 	var err error
 	if node, err = b.bindLimit(node, s.Limit); err != nil {
@@ -473,6 +527,15 @@ func (b *Binder) bindLimit(node Node, lim *ast.Limit) (Node, error) {
 // and the aggregates found in exprs, and returns exprs lifted to refer to
 // the aggregate's output.
 func (b *Binder) planAggregate(input Node, sc *scope, groupBy []exec.Expr, exprs []exec.Expr) (Node, []exec.Expr, error) {
+	return b.planAggregateSets(input, sc, groupBy, nil, exprs)
+}
+
+// planAggregateSets is planAggregate with grouping sets: when sets is not
+// nil (positions in groupBy of each set's keys), the aggregate is a
+// GroupingSets node, and keys a row's set lacks read as NULL above it.
+// GROUPING(…) calls in exprs become its grouping columns (or 0 without
+// sets).
+func (b *Binder) planAggregateSets(input Node, sc *scope, groupBy []exec.Expr, sets [][]int, exprs []exec.Expr) (Node, []exec.Expr, error) {
 	var pre []exec.Expr
 	var preOut exec.Schema
 	addPre := func(e exec.Expr, name string) int {
@@ -506,11 +569,30 @@ func (b *Binder) planAggregate(input Node, sc *scope, groupBy []exec.Expr, exprs
 		}
 		aggOut = append(aggOut, col)
 	}
-	// Collect aggregates.
+	// Collect aggregates and GROUPING calls.
 	var calls []exec.AggCall
 	aggIdx := map[string]int{}
+	var grouping [][]int // per GROUPING call: positions in keys
+	groupingIdx := map[string]int{}
 	var collect func(e exec.Expr) error
 	collect = func(e exec.Expr) error {
+		if g, ok := e.(*groupingRef); ok {
+			k := exprKey(g)
+			if _, seen := groupingIdx[k]; seen {
+				return nil
+			}
+			var pos []int
+			for _, a := range g.args {
+				p, ok := keyIdx[exprKey(a)]
+				if !ok {
+					return sqlstate.New(sqlstate.GroupingError, "arguments to GROUPING must be grouping expressions of the associated query level")
+				}
+				pos = append(pos, p)
+			}
+			groupingIdx[k] = len(grouping)
+			grouping = append(grouping, pos)
+			return nil
+		}
 		if a, ok := e.(*aggRef); ok {
 			if _, seen := aggIdx[a.key]; seen {
 				return nil
@@ -559,11 +641,36 @@ func (b *Binder) planAggregate(input Node, sc *scope, groupBy []exec.Expr, exprs
 		// keep arrival order.
 		node = &Sort{Child: node, Keys: sortKeys}
 	}
-	node = &Aggregate{Child: node, Keys: keys, Aggs: calls, Out: aggOut}
+	// GROUPING(…) reads a column of the GroupingSets node, or is 0 when
+	// there is one set (every key grouped).
+	groupingVal := make(map[string]exec.Expr, len(grouping))
+	if sets == nil {
+		for k := range groupingIdx {
+			groupingVal[k] = &exec.Const{Value: int32(0), T: types.Int4}
+		}
+		node = &Aggregate{Child: node, Keys: keys, Aggs: calls, Out: aggOut}
+	} else {
+		gs := &GroupingSets{Child: node, Keys: keys, Aggs: calls, Grouping: grouping, Ordered: len(sortKeys) > 0}
+		for _, set := range sets {
+			var ks []int
+			for _, p := range set {
+				ks = append(ks, keyIdx[exprKey(groupBy[p])])
+			}
+			gs.Sets = append(gs.Sets, ks)
+		}
+		for k, i := range groupingIdx {
+			groupingVal[k] = &exec.ColRef{Idx: len(aggOut) + i, T: types.Int4, Name: "grouping"}
+		}
+		for range grouping {
+			aggOut = append(aggOut, exec.Column{Name: "grouping", Type: types.Int4})
+		}
+		gs.Out = aggOut
+		node = gs
+	}
 	// Lift.
 	lifted := make([]exec.Expr, len(exprs))
 	for i, e := range exprs {
-		l, err := liftAgg(e, keyIdx, aggIdx, aggOut, sc)
+		l, err := liftAgg(e, keyIdx, aggIdx, groupingVal, aggOut, sc)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -618,10 +725,13 @@ func (b *Binder) aggInputOrder(exprs []exec.Expr, addPre func(exec.Expr, string)
 // liftAgg rewrites e (over the FROM columns) to read the aggregate's
 // output: group-key subtrees and aggregate calls become column refs; any
 // other input column is a grouping error.
-func liftAgg(e exec.Expr, keyIdx, aggIdx map[string]int, out exec.Schema, sc *scope) (exec.Expr, error) {
+func liftAgg(e exec.Expr, keyIdx, aggIdx map[string]int, groupingVal map[string]exec.Expr, out exec.Schema, sc *scope) (exec.Expr, error) {
 	k := exprKey(e)
 	if i, ok := keyIdx[k]; ok {
 		return &exec.ColRef{Idx: i, T: out[i].Type, Name: out[i].Name}, nil
+	}
+	if _, ok := e.(*groupingRef); ok {
+		return groupingVal[k], nil
 	}
 	if a, ok := e.(*aggRef); ok {
 		i := aggIdx[a.key]
@@ -635,12 +745,13 @@ func liftAgg(e exec.Expr, keyIdx, aggIdx map[string]int, out exec.Schema, sc *sc
 		return nil, sqlstate.New(sqlstate.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", name)
 	}
 	return mapExprChildren(e, func(c exec.Expr) (exec.Expr, error) {
-		return liftAgg(c, keyIdx, aggIdx, out, sc)
+		return liftAgg(c, keyIdx, aggIdx, groupingVal, out, sc)
 	})
 }
 
 func containsAgg(e exec.Expr) bool {
-	if _, ok := e.(*aggRef); ok {
+	switch e.(type) {
+	case *aggRef, *groupingRef:
 		return true
 	}
 	for _, c := range exprChildren(e) {
@@ -680,7 +791,7 @@ func columnName(e ast.ExprNode) string {
 				}
 			}
 			return "?column?"
-		case "__agg_filter", "__within_group":
+		case "__agg_filter", "__within_group", "__agg_order", "__agg_distinct":
 			if len(x.Args) > 0 {
 				return columnName(x.Args[0])
 			}
@@ -711,8 +822,12 @@ func columnName(e ast.ExprNode) string {
 	case *ast.ExistsSubqueryExpr:
 		return "exists"
 	case *ast.SubqueryExpr:
-		if s, ok := x.Query.(*ast.SelectStmt); ok && s.Fields != nil && len(s.Fields.Fields) == 1 {
-			f := s.Fields.Fields[0]
+		if s, ok := x.Query.(*ast.SelectStmt); ok && s.Fields != nil {
+			fields, _ := splitDistinctOn(s)
+			if len(fields) != 1 {
+				break
+			}
+			f := fields[0]
 			if f.AsName.O != "" {
 				return f.AsName.O
 			}

@@ -91,6 +91,19 @@ func (c *Compiler) compile(ctx context.Context, n Node) (exec.Operator, error) {
 			return nil, err
 		}
 		return exec.NewHashAggregate(child, x.Keys, x.Aggs, x.Out), nil
+	case *GroupingSets:
+		child, err := c.Compile(ctx, x.Child)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.GroupingSetsAggregate{Child: child, Keys: x.Keys, Sets: x.Sets, Aggs: x.Aggs,
+			Grouping: x.Grouping, Ordered: x.Ordered, Out: x.Out}, nil
+	case *DistinctOn:
+		child, err := c.Compile(ctx, x.Child)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.DistinctOn{Child: child, Keys: x.Keys}, nil
 	case *Sort:
 		child, err := c.Compile(ctx, x.Child)
 		if err != nil {

@@ -47,6 +47,8 @@ func exprChildren(e exec.Expr) []exec.Expr {
 		return out
 	case *subqueryExpr:
 		return x.outerArgs
+	case *groupingRef:
+		return x.args
 	case *exec.AnyAll:
 		return []exec.Expr{x.X, x.Arr}
 	case *exec.ArrayCtor:
@@ -158,6 +160,12 @@ func mapExprChildren(e exec.Expr, f func(exec.Expr) (exec.Expr, error)) (exec.Ex
 		n := *x
 		n.outerArgs = args
 		return &n, nil
+	case *groupingRef:
+		args, err := mapAll(x.args)
+		if err != nil {
+			return nil, err
+		}
+		return &groupingRef{args: args}, nil
 	case *exec.AnyAll:
 		args, err := mapAll([]exec.Expr{x.X, x.Arr})
 		if err != nil {
@@ -214,6 +222,8 @@ func writeKey(sb *strings.Builder, e exec.Expr) {
 		fmt.Fprintf(sb, "in:%v:%s(", x.Negate, x.String())
 	case *aggRef:
 		fmt.Fprintf(sb, "agg:%s:%v:%v(", x.name, x.distinct, x.consts)
+	case *groupingRef:
+		sb.WriteString("grouping(")
 	case *exec.AnyAll:
 		fmt.Fprintf(sb, "anyall:%s:%v(", x.Cmp.Name, x.All)
 	case *exec.ArrayCtor:

@@ -57,6 +57,9 @@ func (b *Binder) CompileLambdaView(q ast.Node, src *Relation, eventTime string, 
 	if sel.With != nil {
 		return nil, notMaintainable("WITH is not allowed in a lambda view")
 	}
+	if _, on := splitDistinctOn(sel); on != nil {
+		return nil, notMaintainable("DISTINCT ON cannot be maintained in a lambda view: which row it keeps depends on an order the speed layer does not have; use DISTINCT ON when you query the view")
+	}
 	if sel.Distinct {
 		return nil, notMaintainable("SELECT DISTINCT cannot be maintained in both layers; use GROUP BY")
 	}
@@ -158,17 +161,17 @@ func (b *Binder) CompileLambdaView(q ast.Node, src *Relation, eventTime string, 
 		&exec.ColRef{Idx: nsrc + 1, T: wt, Name: "window_end"},
 	}
 	if sel.GroupBy != nil {
-		if sel.GroupBy.Rollup {
-			return nil, notMaintainable("GROUP BY ROLLUP is not supported in a lambda view")
-		}
 		for _, it := range sel.GroupBy.Items {
-			e, err := b.bindByItem(it.Expr, sc, items, "GROUP BY")
-			if err != nil {
-				return nil, err
+			if sel.GroupBy.Rollup || isGroupingSetsItem(it.Expr) {
+				return nil, notMaintainable("GROUPING SETS, ROLLUP and CUBE cannot be maintained in a lambda view: each window would need a row per grouping set in both layers; group by the finest keys and roll up when you query the view")
 			}
-			if containsAgg(e) {
-				return nil, sqlstate.New(sqlstate.GroupingError, "aggregate functions are not allowed in GROUP BY")
-			}
+		}
+		keys, sets, err := b.bindGroupBy(sel.GroupBy, sc, items)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range sets[0] {
+			e := keys[k]
 			if cr, ok := e.(*exec.ColRef); ok && cr.Idx >= nsrc {
 				continue // the window is grouped already
 			}

@@ -117,7 +117,7 @@ func isVolatile(e exec.Expr) bool {
 		if x.Fn.Volatile {
 			return true
 		}
-	case *subqueryExpr, *outerRef, *aggRef:
+	case *subqueryExpr, *outerRef, *aggRef, *groupingRef:
 		return true
 	}
 	for _, c := range exprChildren(e) {

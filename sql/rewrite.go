@@ -77,6 +77,13 @@ package sql
 //	__agg_filter(agg, cond)      agg FILTER (WHERE cond). Wrappers nest in this order,
 //	                             innermost first: __agg_distinct, __agg_order or
 //	                             __within_group, __agg_filter. None of them takes OVER.
+//	__distinct_on(e1, …)         SELECT DISTINCT ON (e1, …) list becomes SELECT DISTINCT list,
+//	                             __distinct_on(e1, …): the last select-list item is the marker.
+//	__gset(a, …)                 in GROUP BY: () is __gset(); ROLLUP (…), CUBE (…) and
+//	__rollup(…), __cube(…)       GROUPING SETS (…) become __rollup, __cube and
+//	__grouping_sets(…)           __grouping_sets of their elements (an element (a, b)
+//	                             stays a row expression: one set of keys). GROUP BY
+//	__group_distinct()           DISTINCT puts __group_distinct() first in the list.
 //	__nulls_first(e)             ORDER BY e [ASC|DESC] NULLS FIRST (the direction stays
 //	__nulls_last(e)              outside: ORDER BY __nulls_first(e) DESC). The binder
 //	                             unwraps these before resolving ORDER BY ordinals and
@@ -112,7 +119,6 @@ package sql
 //
 // # Refused forms (0A000, with the position of the keyword)
 //
-// DISTINCT ON, GROUPING SETS / CUBE / ROLLUP,
 // window frames in GROUPS mode or with EXCLUDE, RANGE offsets other than a
 // single-unit interval, FETCH … WITH TIES, WITH ORDINALITY, ROWS FROM,
 // TABLESAMPLE, SELECT INTO, ON CONFLICT, RETURNING, named and VARIADIC

@@ -95,17 +95,33 @@ func (r *rewriter) query(lo, hi int) frag {
 func (r *rewriter) selectClause(f *frag, i int) int {
 	*f = append(*f, r.kwp(i, "select"))
 	k := i + 1
+	var on frag // DISTINCT ON (…): __distinct_on(…), emitted after the list
 	switch {
 	case r.kw(k, "distinct"):
-		if r.kw(k+1, "on") {
-			r.unsupported(k, "DISTINCT ON")
-		}
 		*f = append(*f, r.kwp(k, "distinct"))
+		if r.kw(k+1, "on") {
+			if !r.punct(k+2, "(") {
+				r.fail(r.syntaxErrAt(k + 2))
+			}
+			end := r.closeOf(k + 2)
+			if end == k+3 {
+				r.fail(r.syntaxErrAt(end))
+			}
+			var args []frag
+			for _, e := range r.exprs(k+3, end) {
+				args = append(args, e.f)
+			}
+			on = fcall("__distinct_on", r.t(k+1).Pos, true, args...)
+			k = end
+		}
 		k++
 	case r.kw(k, "all"):
 		k++
 	}
 	if !r.startsExpr(k) && !r.isOp(k, "*") {
+		if on != nil {
+			*f = append(*f, on...)
+		}
 		return k // an empty target list; TiDB reports it
 	}
 	for {
@@ -140,6 +156,10 @@ func (r *rewriter) selectClause(f *frag, i int) int {
 		}
 		*f = append(*f, r.tok(k))
 		k++
+	}
+	if on != nil {
+		*f = append(*f, piece{text: ",", orig: on[0].orig})
+		*f = append(*f, on...)
 	}
 	if r.kw(k, "into") {
 		r.unsupported(k, "SELECT INTO")
@@ -406,22 +426,14 @@ func (r *rewriter) groupBy(f *frag, i int) int {
 	*f = append(*f, r.kwp(i, "group"), r.kwp(i+1, "by"))
 	k := i + 2
 	if r.kw(k, "distinct") {
-		r.unsupported(k, "GROUP BY DISTINCT")
-	}
-	if r.kw(k, "all") {
+		*f = append(append(*f, fcall("__group_distinct", r.t(k).Pos, true)...), piece{text: ",", orig: r.t(k).Pos})
+		k++
+	} else if r.kw(k, "all") {
 		k++
 	}
 	for {
-		switch {
-		case r.kwAny(k, "rollup", "cube") && r.punct(k+1, "("):
-			r.unsupported(k, toUpper(r.t(k).Val))
-		case r.kw(k, "grouping") && r.kw(k+1, "sets"):
-			r.unsupported(k, "GROUPING SETS")
-		case r.punct(k, "(") && r.punct(k+1, ")"):
-			r.unsupported(k, "empty grouping set ()")
-		}
-		e, j := r.expr(k, ppNone)
-		*f = append(*f, setGap(e.f, true)...)
+		e, j := r.groupingElem(k)
+		*f = append(*f, setGap(e, true)...)
 		k = j
 		if !r.punct(k, ",") {
 			return k
@@ -429,6 +441,48 @@ func (r *rewriter) groupBy(f *frag, i int) int {
 		*f = append(*f, r.tok(k))
 		k++
 	}
+}
+
+// groupingElem rewrites one element of GROUP BY or of GROUPING SETS (…):
+// () becomes __gset(), ROLLUP (…) and CUBE (…) become __rollup(…) and
+// __cube(…), GROUPING SETS (…) becomes __grouping_sets(…) of its rewritten
+// elements; anything else is an expression (a parenthesized list (a, b)
+// reaches TiDB as a row expression, which the binder reads as one set).
+func (r *rewriter) groupingElem(k int) (frag, int) {
+	pos, g := r.t(k).Pos, r.gapBefore(k)
+	switch {
+	case r.punct(k, "(") && r.punct(k+1, ")"):
+		return fcall("__gset", pos, g), k + 2
+	case r.kwAny(k, "rollup", "cube") && r.punct(k+1, "("):
+		end := r.closeOf(k + 1)
+		if end == k+2 {
+			r.fail(r.syntaxErrAt(end))
+		}
+		var args []frag
+		for _, e := range r.exprs(k+2, end) {
+			args = append(args, e.f)
+		}
+		return fcall("__"+r.t(k).Val, pos, g, args...), end + 1
+	case r.kw(k, "grouping") && r.kw(k+1, "sets") && r.punct(k+2, "("):
+		end := r.closeOf(k + 2)
+		var args []frag
+		j := k + 3
+		for {
+			a, next := r.groupingElem(j)
+			args = append(args, a)
+			j = next
+			if !r.punct(j, ",") {
+				break
+			}
+			j++
+		}
+		if j != end {
+			r.fail(r.syntaxErrAt(j))
+		}
+		return fcall("__grouping_sets", pos, g, args...), end + 1
+	}
+	e, j := r.expr(k, ppNone)
+	return e.f, j
 }
 
 func (r *rewriter) windowClause(f *frag, i int) int {
