@@ -374,7 +374,12 @@ func (b *Binder) aggCall(name string, argNodes []ast.ExprNode, distinct bool, fi
 	noSRF := sqlstate.New(sqlstate.FeatureNotSupported, "aggregate function calls cannot contain set-returning function calls").
 		WithHint("You might be able to move the set-returning function into a LATERAL FROM item.")
 	for i, a := range argNodes {
-		e, err := b.banSRF(noSRF, func() (exec.Expr, error) { return b.expr(a, sc, false) })
+		e, err := b.banSRF(noSRF, func() (exec.Expr, error) {
+			if row, ok := a.(*ast.RowExpr); ok && name == "count" && distinct && len(argNodes) == 1 {
+				return b.distinctRow(row, sc)
+			}
+			return b.expr(a, sc, false)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -456,6 +461,42 @@ func (b *Binder) aggCall(name string, argNodes []ast.ExprNode, distinct bool, fi
 	ref.key = ref.key + "§" + exprKey(&aggRef{name: name, args: args, consts: consts, distinct: distinct, filter: filter})
 	ref.key = strings.TrimSpace(ref.key)
 	return ref, nil
+}
+
+// distinctRow binds the row constructor of count(DISTINCT (a, b, …)) as
+// the record's text form: two rows are the same when their texts are, which
+// holds for fields whose equal values print alike (integers, text, booleans,
+// dates, times, timestamps). Other field types (numeric 1.0 = 1.00, float
+// -0 = 0, intervals, char(n)) keep row constructors unsupported. The record
+// itself is never NULL, so rows of NULL fields count, as in PostgreSQL.
+func (b *Binder) distinctRow(row *ast.RowExpr, sc *scope) (exec.Expr, error) {
+	fields := make([]types.Field, len(row.Values))
+	args := make([]exec.Expr, len(row.Values))
+	for i, v := range row.Values {
+		e, err := b.expr(v, sc, false)
+		if err != nil {
+			return nil, err
+		}
+		t := e.Type()
+		switch t.Family {
+		case types.FamUnknown:
+			return nil, b.errAt(v, sqlstate.New(sqlstate.UndefinedFunction, "could not identify a comparison function for type unknown"))
+		case types.FamBool, types.FamInt, types.FamDate, types.FamTime, types.FamTimestamp, types.FamTimestampTZ, types.FamOid, types.FamBytes:
+		case types.FamString:
+			if t.OID == types.BPChar.OID {
+				return nil, b.errAt(row, sqlstate.New(sqlstate.FeatureNotSupported, "row constructors are not supported"))
+			}
+		default:
+			return nil, b.errAt(row, sqlstate.New(sqlstate.FeatureNotSupported, "row constructors are not supported"))
+		}
+		fields[i] = types.Field{Name: fmt.Sprintf("f%d", i+1), T: t}
+		args[i] = e
+	}
+	// The accumulator counts the text: the call returns text, not record.
+	c := exec.NewRowCtor(args, types.RecordOf(fields...))
+	fn := *c.Fn
+	fn.Ret = types.Text
+	return &exec.Call{Fn: &fn, Args: c.Args, Ret: types.Text}, nil
 }
 
 // anyAll binds "l op ANY (array)" / "l op ALL (array)".

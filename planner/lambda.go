@@ -277,7 +277,7 @@ func notMaintainable(format string, args ...any) error {
 // keep bounded per window.
 func checkMaintainable(a exec.AggCall) error {
 	switch a.Spec.Name {
-	case "percentile_cont", "percentile_disc":
+	case "percentile_cont", "percentile_disc", "mode":
 		return notMaintainable("%s keeps every value of a window in both layers; use percentile_approx(x, fraction), which merges exactly", a.Spec.Name)
 	case "array_agg", "string_agg":
 		return notMaintainable("%s keeps every value of a window and its order is not defined across layers", a.Spec.Name)

@@ -292,6 +292,46 @@ func aggCases() []aggCase {
 		{name: "stddev(DISTINCT float8)", spec: distinct(sp("stddev", types.Float8)), typ: types.Float8,
 			vals: []any{1.0, 2.0, 2.0, 3.0, 4.0, 4.0}, want: []any{math.Sqrt(5.0 / 3)}},
 		{name: "sum(DISTINCT) of no rows", spec: distinct(sp("sum", types.Float8)), typ: types.Float8, vals: []any{nil}, want: []any{nil}},
+		{name: "mode first of ties", spec: sp("mode", types.Text), typ: types.Text,
+			vals: []any{"b", "a", nil, "b", "a", nil, nil}, want: []any{"a"}},
+		{name: "mode numeric keeps first spelling", spec: sp("mode", types.Numeric), typ: types.Numeric,
+			vals: []any{"2", "1.0", "1.00"}, want: []any{"1.0"}},
+		{name: "mode of no rows", spec: sp("mode", types.Int4), typ: types.Int4, vals: []any{nil}, want: []any{nil}},
+		{name: "bit_and", spec: sp("bit_and", types.Int4), typ: types.Int4, vals: []any{7, nil, 13}, want: []any{int64(5)}},
+		{name: "bit_or int8", spec: sp("bit_or", types.Int8), typ: types.Int8, vals: []any{int64(-8), 3}, want: []any{int64(-5)}},
+		{name: "bit_xor int2", spec: sp("bit_xor", types.Int2), typ: types.Int2, vals: []any{6, 3}, want: []any{int64(5)}},
+		{name: "bit_or of no rows", spec: sp("bit_or", types.Int2), typ: types.Int2, vals: []any{nil}, want: []any{nil}},
+	}
+}
+
+// TestRegression checks the (Y, X) aggregates against PostgreSQL's answers
+// over y = 2x + 1 with one point off the line and NULLs on either side.
+func TestRegression(t *testing.T) {
+	ys := []any{3.0, 5.0, 7.0, 10.0, nil, 4.0}
+	xs := []any{1.0, 2.0, 3.0, 4.0, 5.0, nil}
+	want := map[string]any{
+		// SELECT f(y, x) FROM (VALUES (3,1),(5,2),(7,3),(10,4),(NULL,5),(4,NULL)) v(y, x)
+		"regr_count": int64(4), "regr_avgx": 2.5, "regr_avgy": 6.25, "regr_sxx": 5.0, "regr_syy": 26.75,
+		"regr_sxy": 11.5, "regr_slope": 2.3, "regr_intercept": 0.5, "covar_pop": 2.875,
+		"covar_samp": 3.8333333333333335, "corr": 0.9943767126843689, "regr_r2": 0.9887850467289719,
+	}
+	for name, w := range want {
+		t.Run(name, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			acc := mustNew(t, sp(name, types.Float8, types.Float8))
+			acc.Grow(2) // group 1 stays empty
+			cols := []arrow.Array{build(t, mem, types.Float8, ys), build(t, mem, types.Float8, xs)}
+			defer release(cols)
+			feed(t, acc, make([]uint32, len(ys)), cols, 3)
+			empty := any(nil)
+			if name == "regr_count" {
+				empty = int64(0)
+			}
+			if got := finalize(t, acc); !sameValues(got, []any{w, empty}, 1e-15) {
+				t.Fatalf("got %v, want %v", got, []any{w, empty})
+			}
+		})
 	}
 }
 
@@ -581,7 +621,7 @@ func TestCorruptStates(t *testing.T) {
 			src.Grow(d.ngroups)
 			var cols []arrow.Array
 			if len(ps.spec.Args) > 0 {
-				cols = d.column(t, mem, ps.typ, d.vals)
+				cols = d.column(t, mem, ps.typ, ps.typ2, d.vals)
 				defer release(cols)
 			}
 			feed(t, src, d.groups, cols, 8192)

@@ -202,6 +202,7 @@ func (s *vstore) size() int64 {
 type percentileAcc struct {
 	name    string
 	cont    bool
+	mode    bool // mode() WITHIN GROUP (ORDER BY x): the most frequent value
 	frac    float64
 	null    bool  // fraction is NULL: every result is NULL
 	fracErr error // fraction outside [0, 1]: Finalize fails, as in PostgreSQL
@@ -234,7 +235,7 @@ func (a *percentileAcc) Update(groups []uint32, args []arrow.Array) error {
 
 func (a *percentileAcc) Merge(src Accumulator, dst []uint32) error {
 	s, ok := src.(*percentileAcc)
-	if !ok || s.cont != a.cont || s.st.k != a.st.k {
+	if !ok || s.cont != a.cont || s.mode != a.mode || s.st.k != a.st.k {
 		return errInternal("%s: merge with %T", a.name, src)
 	}
 	if s == a {
@@ -263,9 +264,12 @@ func (a *percentileAcc) Finalize(mem memory.Allocator) (arrow.Array, error) {
 		vs, _ = a.st.values(uint32(g), vs[:0], nil)
 		sortVals(a.st.k, vs)
 		var err error
-		if a.cont {
+		switch {
+		case a.mode:
+			res[g] = modeOf(a.st.k, vs)
+		case a.cont:
 			res[g], err = percentileCont(a.st.k, vs, a.frac)
-		} else {
+		default:
 			res[g] = percentileDisc(vs, a.frac)
 		}
 		if err != nil {
@@ -309,6 +313,23 @@ func percentileCont(k kind, vs []val, frac float64) (val, error) {
 		return val{}, err
 	}
 	return ivVal(r.Months, r.Days, r.Micros), nil
+}
+
+// modeOf is mode_final over sorted values: the value of the longest run
+// of equal values, the first such run on a tie.
+func modeOf(k kind, vs []val) val {
+	best, bestN := 0, 0
+	for i := 0; i < len(vs); {
+		j := i + 1
+		for j < len(vs) && cmpVal(k, vs[i], vs[j]) == 0 {
+			j++
+		}
+		if j-i > bestN {
+			best, bestN = i, j-i
+		}
+		i = j
+	}
+	return vs[best]
 }
 
 // percentileDisc is percentile_disc_final over sorted values: the first

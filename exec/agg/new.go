@@ -185,6 +185,15 @@ func newPlain(spec Spec) (Accumulator, error) {
 		}
 		return a, nil
 
+	case "mode":
+		a := &percentileAcc{name: name, mode: true, out: spec.Result}
+		a.st.k, _ = kindOf(x)
+		return a, nil
+
+	case "bit_and", "bit_or", "bit_xor":
+		op := map[string]byte{"bit_and": '&', "bit_or": '|', "bit_xor": '#'}[name]
+		return &bitAgg{name: name, op: op, width: x.Width}, nil
+
 	case "string_agg":
 		var delim []byte
 		switch d := spec.Const[0].(type) {
@@ -201,6 +210,9 @@ func newPlain(spec Spec) (Accumulator, error) {
 	case "array_agg":
 		k, _ := kindOf(x)
 		return &arrayAgg{elem: spec.Result.Elem, st: vstore{k: k, nullable: true}}, nil
+	}
+	if isRegrAggregate(name) {
+		return &regrAcc{name: name}, nil
 	}
 	return nil, errInternal("%s: no accumulator for %s", name, spec.Result)
 }

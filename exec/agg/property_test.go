@@ -22,6 +22,24 @@ type propSpec struct {
 	// tol is the relative tolerance of merged float results (summation
 	// order differs); 0 where merging is exact.
 	tol float64
+	// typ2, when set, is the type of a second argument: gen then returns
+	// a pair []any{first, second}, either of which may be nil.
+	typ2 *types.T
+}
+
+// genPair generates (y, x) pairs from two generators, with a NULL on one
+// side now and then.
+func genPair(gy, gx func(*rand.Rand) any) func(*rand.Rand) any {
+	return func(r *rand.Rand) any {
+		y, x := gy(r), gx(r)
+		switch r.IntN(15) {
+		case 0:
+			y = nil
+		case 1:
+			x = nil
+		}
+		return []any{y, x}
+	}
 }
 
 func genInt(lo, hi int) func(r *rand.Rand) any {
@@ -192,6 +210,22 @@ func propertySpecs() []propSpec {
 	add(distinct(sp("array_agg", types.Numeric)), types.Numeric, num, 0)
 	add(distinct(withConst(sp("percentile_approx", types.Float8), 0.5)), types.Float8, f8, 0)
 	add(distinct(sp("var_samp", types.Numeric)), types.Numeric, num, 0)
+	add(sp("mode", types.Int4), types.Int4, i4, 0)
+	add(sp("mode", types.Text), types.Text, txt, 0)
+	add(sp("mode", types.Numeric), types.Numeric, num, 0)
+	add(sp("mode", types.Bool), types.Bool, genBool, 0)
+	for _, name := range []string{"bit_and", "bit_or", "bit_xor"} {
+		add(sp(name, types.Int2), types.Int2, genInt(-300, 300), 0)
+		add(sp(name, types.Int4), types.Int4, i4, 0)
+		add(sp(name, types.Int8), types.Int8, i8, 0)
+	}
+	for _, name := range []string{"corr", "covar_pop", "covar_samp", "regr_count", "regr_sxx", "regr_syy", "regr_sxy",
+		"regr_avgx", "regr_avgy", "regr_r2", "regr_slope", "regr_intercept"} {
+		out = append(out, propSpec{spec: sp(name, types.Float8, types.Float8), typ: types.Float8, typ2: types.Float8,
+			gen: genPair(genFloat(false), genFloat(false)), tol: 1e-9})
+	}
+	out = append(out, propSpec{spec: sp("corr", types.Float8, types.Float8), typ: types.Float8, typ2: types.Float8,
+		gen: genPair(genFloat(true), genFloat(false)), tol: 1e-9}) // NaN and infinities in Y
 	return out
 }
 
@@ -249,7 +283,16 @@ func (d dataset) part(a bool) ([]any, []uint32) {
 	return vs, gs
 }
 
-func (d dataset) column(tb testing.TB, mem memory.Allocator, typ *types.T, vals []any) []arrow.Array {
+func (d dataset) column(tb testing.TB, mem memory.Allocator, typ, typ2 *types.T, vals []any) []arrow.Array {
+	if typ2 != nil {
+		ys, xs := make([]any, len(vals)), make([]any, len(vals))
+		for i, v := range vals {
+			if p, ok := v.([]any); ok {
+				ys[i], xs[i] = p[0], p[1]
+			}
+		}
+		return []arrow.Array{build(tb, mem, typ, ys), build(tb, mem, typ2, xs)}
+	}
 	if d.dict {
 		return []arrow.Array{buildDict(tb, mem, vals)}
 	}
@@ -293,7 +336,7 @@ func checkProperties(t *testing.T, ps propSpec, d dataset, r *rand.Rand) {
 		if !withCols {
 			return nil
 		}
-		return d.column(t, mem, ps.typ, vals)
+		return d.column(t, mem, ps.typ, ps.typ2, vals)
 	}
 	aVals, aGroups := d.part(true)
 	bVals, bGroups := d.part(false)

@@ -36,6 +36,10 @@ var aggregateNames = map[string]bool{
 	"approx_count_distinct": true, "percentile_approx": true,
 	"percentile_cont": true, "percentile_disc": true,
 	"string_agg": true, "array_agg": true,
+	"mode": true, "bit_and": true, "bit_or": true, "bit_xor": true,
+	"corr": true, "covar_pop": true, "covar_samp": true, "regr_count": true,
+	"regr_sxx": true, "regr_syy": true, "regr_sxy": true, "regr_avgx": true,
+	"regr_avgy": true, "regr_r2": true, "regr_slope": true, "regr_intercept": true,
 }
 
 // IsAggregate reports whether name (case-insensitive) is an aggregate
@@ -43,10 +47,10 @@ var aggregateNames = map[string]bool{
 func IsAggregate(name string) bool { return aggregateNames[strings.ToLower(name)] }
 
 // IsOrderedSetAggregate reports whether name is called with WITHIN GROUP
-// (ORDER BY x): percentile_cont and percentile_disc.
+// (ORDER BY x): percentile_cont, percentile_disc and mode.
 func IsOrderedSetAggregate(name string) bool {
 	switch strings.ToLower(name) {
-	case "percentile_cont", "percentile_disc":
+	case "percentile_cont", "percentile_disc", "mode":
 		return true
 	}
 	return false
@@ -383,6 +387,55 @@ func resolveAggregate(name string, args []*T, distinct bool) ([]*T, *T, error) {
 			return []*T{Bytea, Bytea}, Bytea, nil
 		}
 		return nil, nil, errNoAggregate(name, args)
+
+	case "mode":
+		// mode() WITHIN GROUP (ORDER BY x) is mode(anyelement): any
+		// sortable type, text for an unknown literal.
+		x, ok := one()
+		if !ok {
+			return nil, nil, errNoAggregate(name, args)
+		}
+		if distinct {
+			return nil, nil, sqlstate.New(sqlstate.SyntaxError, "cannot use DISTINCT with WITHIN GROUP")
+		}
+		if isUnknown(x) {
+			return []*T{Text}, Text, nil
+		}
+		if x.Family == FamBool || orderable(x) {
+			return []*T{x}, canonical(x), nil
+		}
+		return nil, nil, errNoAggregate(name, args)
+
+	case "bit_and", "bit_or", "bit_xor":
+		x, ok := one()
+		if !ok {
+			return nil, nil, errNoAggregate(name, args)
+		}
+		if isUnknown(x) {
+			// smallint, integer, bigint and bit candidates: no preference.
+			return nil, nil, errAmbiguousAggregate(name, args)
+		}
+		if x.Family != FamInt {
+			return nil, nil, errNoAggregate(name, args)
+		}
+		return []*T{x}, canonical(x), nil
+
+	case "corr", "covar_pop", "covar_samp", "regr_count", "regr_sxx", "regr_syy", "regr_sxy",
+		"regr_avgx", "regr_avgy", "regr_r2", "regr_slope", "regr_intercept":
+		// (double precision, double precision): Y, then X.
+		if len(args) != 2 {
+			return nil, nil, errNoAggregate(name, args)
+		}
+		for _, a := range args {
+			if !isUnknown(a) && !a.IsNumeric() {
+				return nil, nil, errNoAggregate(name, args)
+			}
+		}
+		res := Float8
+		if name == "regr_count" {
+			res = Int8
+		}
+		return []*T{Float8, Float8}, res, nil
 
 	case "array_agg":
 		x, ok := one()
