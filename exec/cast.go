@@ -158,7 +158,7 @@ func castFunc(from, to *types.T) (castFn, error) {
 			return wrap(func(_ *KernelCtx, d any) (any, error) { return d, nil })
 		}
 		return wrap(func(k *KernelCtx, d any) (any, error) {
-			return types.ParseText(to, d.(string), k.Location())
+			return types.ParseTextAt(to, d.(string), k.Location(), func() types.TimestampD { return stmtNow(k) })
 		})
 	}
 	// Anything to text: the type's output function.
@@ -254,10 +254,16 @@ func castFunc(from, to *types.T) (castFn, error) {
 		switch from.Family {
 		case types.FamTimestamp:
 			return wrap(func(_ *KernelCtx, d any) (any, error) {
+				if v, ok := infiniteDate(d.(types.TimestampD)); ok {
+					return v, nil
+				}
 				return types.DateD(floorDiv(int64(d.(types.TimestampD)), 86400_000000)), nil
 			})
 		case types.FamTimestampTZ:
 			return wrap(func(k *KernelCtx, d any) (any, error) {
+				if v, ok := infiniteDate(d.(types.TimestampD)); ok {
+					return v, nil
+				}
 				return types.DateOf(d.(types.TimestampD).Time().In(k.Location())), nil
 			})
 		}
@@ -265,6 +271,9 @@ func castFunc(from, to *types.T) (castFn, error) {
 		switch from.Family {
 		case types.FamDate:
 			return wrap(func(_ *KernelCtx, d any) (any, error) {
+				if v, ok := infiniteTimestamp(d.(types.DateD)); ok {
+					return v, nil
+				}
 				return types.TimestampD(int64(d.(types.DateD)) * 86400_000000), nil
 			})
 		case types.FamTimestampTZ:
@@ -276,6 +285,9 @@ func castFunc(from, to *types.T) (castFn, error) {
 		switch from.Family {
 		case types.FamDate:
 			return wrap(func(k *KernelCtx, d any) (any, error) {
+				if v, ok := infiniteTimestamp(d.(types.DateD)); ok {
+					return v, nil
+				}
 				t := d.(types.DateD).Time()
 				return types.TimestampOf(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, k.Location())), nil
 			})
@@ -535,3 +547,25 @@ func CanCast(from, to *types.T) bool {
 }
 
 var _ = array.NewBuilder
+
+// infiniteDate converts the infinite timestamps to the infinite dates.
+func infiniteDate(ts types.TimestampD) (types.DateD, bool) {
+	switch ts {
+	case math.MaxInt64:
+		return types.DateInfinity, true
+	case math.MinInt64:
+		return types.DateNegInfinity, true
+	}
+	return 0, false
+}
+
+// infiniteTimestamp converts the infinite dates to the infinite timestamps.
+func infiniteTimestamp(d types.DateD) (types.TimestampD, bool) {
+	switch d {
+	case types.DateInfinity:
+		return math.MaxInt64, true
+	case types.DateNegInfinity:
+		return math.MinInt64, true
+	}
+	return 0, false
+}

@@ -233,6 +233,9 @@ func init() {
 		if t, ok := a[0].(types.TimestampD); ok {
 			return tsFinite(t), nil
 		}
+		if d, ok := a[0].(types.DateD); ok {
+			return d != types.DateInfinity && d != types.DateNegInfinity, nil
+		}
 		return true, nil
 	})
 	for _, t := range []*types.T{Date, TS, TSTZ, Iv} {

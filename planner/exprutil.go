@@ -265,7 +265,8 @@ func coerce(e exec.Expr, t *types.T) (exec.Expr, error) {
 		if c.Value == nil {
 			return &exec.Const{Value: nil, T: t}, nil
 		}
-		if c.T.Family == types.FamUnknown && (t.Family == types.FamTimestampTZ) {
+		if c.T.Family == types.FamUnknown && (t.Family == types.FamTimestampTZ ||
+			(t.Family == types.FamDate || t.Family == types.FamTimestamp) && types.IsRelativeTimeInput(c.Value.(string))) {
 			// Read in the session time zone at execution (folded with
 			// the session's context).
 			return exec.NewCast(&exec.Const{Value: c.Value, T: types.Text}, t)

@@ -147,7 +147,11 @@ func decodeBinary(t *types.T, raw []byte) (any, error) {
 		if len(raw) != 4 {
 			return nil, errBadBinary
 		}
-		d := int64(int32(binary.BigEndian.Uint32(raw))) + pgEpochDays
+		raw32 := int32(binary.BigEndian.Uint32(raw))
+		if raw32 == int32(types.DateInfinity) || raw32 == int32(types.DateNegInfinity) {
+			return types.DateD(raw32), nil
+		}
+		d := int64(raw32) + pgEpochDays
 		if d > math.MaxInt32 || d < math.MinInt32 {
 			return nil, sqlstate.New(sqlstate.DatetimeFieldOverflow, "date out of range")
 		}

@@ -454,7 +454,11 @@ func (e *colEncoder) encode(c *cells, a arrow.Array, from, to int) error {
 			}
 			if e.binary {
 				c.fixed(4)
-				c.buf = binary.BigEndian.AppendUint32(c.buf, uint32(int32(vals[i])-pgEpochDays))
+				d := int32(vals[i])
+				if d != int32(types.DateInfinity) && d != int32(types.DateNegInfinity) {
+					d -= pgEpochDays // the infinities are the same on the wire
+				}
+				c.buf = binary.BigEndian.AppendUint32(c.buf, uint32(d))
 				c.done()
 				continue
 			}

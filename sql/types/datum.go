@@ -3,6 +3,7 @@ package types
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -75,6 +76,13 @@ func parseErr(t *T, s string) error {
 // the session time zone (for timestamptz input without an offset); nil means
 // UTC.
 func ParseText(t *T, s string, loc *time.Location) (any, error) {
+	return ParseTextAt(t, s, loc, nil)
+}
+
+// ParseTextAt is ParseText with the current time for the inputs 'now',
+// 'today', 'yesterday' and 'tomorrow' (the statement's time); nil means
+// the clock's.
+func ParseTextAt(t *T, s string, loc *time.Location, now func() TimestampD) (any, error) {
 	switch t.Family {
 	case FamBool:
 		return ParseBool(s)
@@ -112,17 +120,24 @@ func ParseText(t *T, s string, loc *time.Location) (any, error) {
 	case FamBytes:
 		return ParseBytea(s)
 	case FamDate:
-		return ParseDate(s)
+		return parseDateAt(s, loc, now)
 	case FamTime:
 		return ParseTimeOfDay(s)
-	case FamTimestamp:
-		ts, err := ParseTimestamp(s, time.UTC, false)
-		return ts, err
-	case FamTimestampTZ:
+	case FamTimestamp, FamTimestampTZ:
 		if loc == nil {
 			loc = time.UTC
 		}
-		return ParseTimestamp(s, loc, true)
+		withTZ := t.Family == FamTimestampTZ
+		if x := strings.TrimSpace(s); len(x) >= 3 && x[0] >= 'A' {
+			if days, ok := relativeDay(x); ok {
+				return relativeTimestamp(x, days, loc, now, withTZ), nil
+			}
+		}
+		if !withTZ {
+			loc = time.UTC
+		}
+		ts, err := ParseTimestamp(s, loc, withTZ)
+		return ts, err
 	case FamInterval:
 		return ParseInterval(s)
 	case FamOid:
@@ -236,24 +251,295 @@ func ParseBytea(s string) ([]byte, error) {
 	return out, nil
 }
 
-// ParseDate accepts ISO dates (YYYY-MM-DD), optionally followed by a time
-// that is ignored, plus 'epoch'.
+// DateInfinity and DateNegInfinity are the dates 'infinity' and
+// '-infinity' (PostgreSQL's DATEVAL_NOEND and DATEVAL_NOBEGIN): they sort
+// after and before every other date.
+const (
+	DateInfinity    DateD = math.MaxInt32
+	DateNegInfinity DateD = math.MinInt32
+)
+
+// ParseDate accepts PostgreSQL date input (DateStyle ISO, MDY): ISO dates
+// (YYYY-MM-DD, optionally followed by a time that is ignored), 'epoch',
+// 'infinity', '-infinity', 'today', 'yesterday', 'tomorrow' and 'now' (in
+// UTC at the current time; ParseTextAt takes the session's), YYYYMMDD, and
+// the forms with month names or other separators PostgreSQL reads ('Jan 2
+// 2024', 'January 2, 2024', '2 Jan 2024', '2024-Jan-02', '1/2/2024').
 func ParseDate(s string) (DateD, error) {
+	return parseDateAt(s, time.UTC, nil)
+}
+
+func parseDateAt(s string, loc *time.Location, now func() TimestampD) (DateD, error) {
 	x := strings.TrimSpace(s)
-	if strings.EqualFold(x, "epoch") {
-		return 0, nil
-	}
-	if len(x) > 10 && (x[10] == ' ' || x[10] == 'T') {
-		x = x[:10]
-	}
-	t, err := time.Parse("2006-01-02", x)
-	if err != nil {
-		if strings.Contains(err.Error(), "out of range") {
-			return 0, sqlstate.New(sqlstate.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
+	// The fast path: YYYY-MM-DD, maybe followed by a time.
+	if len(x) >= 10 && x[4] == '-' && x[7] == '-' && (len(x) == 10 || x[10] == ' ' || x[10] == 'T') {
+		if t, err := time.Parse("2006-01-02", x[:10]); err == nil {
+			return DateOf(t), nil
 		}
-		return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type date: %q", s)
 	}
-	return DateOf(t), nil
+	switch strings.ToLower(x) {
+	case "epoch":
+		return 0, nil
+	case "infinity", "+infinity":
+		return DateInfinity, nil
+	case "-infinity":
+		return DateNegInfinity, nil
+	}
+	if days, ok := relativeDay(x); ok {
+		return DateOf(nowIn(now, loc)) + DateD(days), nil
+	}
+	y, m, d, err := decodeDate(x)
+	if err != nil {
+		return 0, dateErr(err, "date", s)
+	}
+	return DateD(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400), nil
+}
+
+// relativeTimestamp is the timestamp of 'now' (the current time) or of
+// 'today', 'yesterday' and 'tomorrow' (midnights in loc); a timestamp
+// without time zone holds loc's wall clock.
+func relativeTimestamp(x string, days int, loc *time.Location, now func() TimestampD, withTZ bool) TimestampD {
+	t := nowIn(now, loc)
+	if !strings.EqualFold(x, "now") {
+		y, m, d := t.Date()
+		t = time.Date(y, m, d+days, 0, 0, 0, 0, loc)
+	} else if now != nil && withTZ {
+		return now()
+	}
+	if withTZ {
+		return TimestampOf(t)
+	}
+	y, m, d := t.Date()
+	return TimestampD(time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC).UnixMicro())
+}
+
+// relativeDay reports whether s is one of the inputs 'now', 'today',
+// 'yesterday', 'tomorrow', and its offset in days from today.
+func relativeDay(s string) (int, bool) {
+	if len(s) < 3 || len(s) > 9 {
+		return 0, false
+	}
+	switch strings.ToLower(s) {
+	case "now", "today":
+		return 0, true
+	case "yesterday":
+		return -1, true
+	case "tomorrow":
+		return 1, true
+	}
+	return 0, false
+}
+
+// IsRelativeTimeInput reports whether s is date/time input whose value
+// depends on the current time and time zone ('now', 'today', …).
+func IsRelativeTimeInput(s string) bool {
+	_, ok := relativeDay(strings.TrimSpace(s))
+	return ok
+}
+
+func nowIn(now func() TimestampD, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if now == nil {
+		return time.Now().In(loc)
+	}
+	return now().Time().In(loc)
+}
+
+// errBadDate and errDateRange are decodeDate's two failures: bad syntax
+// (22007) and a field out of range (22008).
+var (
+	errBadDate   = errors.New("bad date")
+	errDateRange = errors.New("date field out of range")
+)
+
+func dateErr(err error, typ, s string) error {
+	if err == errDateRange {
+		return sqlstate.New(sqlstate.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
+	}
+	return sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", typ, s)
+}
+
+var monthNames = map[string]int{
+	"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+	"may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+	"sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+	"dec": 12, "december": 12,
+}
+
+var dayNames = map[string]bool{
+	"sun": true, "sunday": true, "mon": true, "monday": true, "tue": true, "tues": true, "tuesday": true,
+	"wed": true, "wednes": true, "wednesday": true, "thu": true, "thur": true, "thurs": true, "thursday": true,
+	"fri": true, "friday": true, "sat": true, "saturday": true,
+}
+
+// dateFields is the state of decodeDate, after PostgreSQL's DecodeDateTime
+// and DecodeNumber (DateStyle MDY).
+type dateFields struct {
+	y, m, d             int
+	hasY, hasM, hasD    bool
+	textMonth, y2digits bool
+	bc                  bool
+}
+
+func (f *dateFields) month(v int) error {
+	if f.hasM && !f.textMonth && !f.hasD && f.m >= 1 && f.m <= 31 {
+		// '2 Jan 2024': the number read as a month was the day.
+		f.d, f.hasD = f.m, true
+	} else if f.hasM {
+		return errBadDate
+	}
+	f.m, f.hasM, f.textMonth = v, true, true
+	return nil
+}
+
+func (f *dateFields) number(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return errBadDate
+	}
+	n := len(s)
+	setY := func() {
+		f.y, f.hasY, f.y2digits = v, true, n <= 2
+	}
+	switch {
+	case !f.hasY && !f.hasM && !f.hasD:
+		if n >= 3 {
+			setY()
+		} else {
+			f.m, f.hasM = v, true
+		}
+	case f.hasY && !f.hasM && !f.hasD:
+		f.m, f.hasM = v, true
+	case !f.hasY && f.hasM && !f.hasD:
+		if f.textMonth && n >= 3 {
+			setY()
+		} else {
+			f.d, f.hasD = v, true
+		}
+	case f.hasY && f.hasM && !f.hasD:
+		if f.textMonth && n >= 3 && f.y2digits {
+			f.d, f.hasD = f.y, true
+			setY()
+		} else {
+			f.d, f.hasD = v, true
+		}
+	case !f.hasY && !f.hasM && f.hasD:
+		f.m, f.hasM = v, true
+	case !f.hasY && f.hasM && f.hasD:
+		setY()
+	default:
+		return errBadDate
+	}
+	return nil
+}
+
+// decodeDate reads the date of general date/time input: space- or
+// comma-separated fields, each a number, a month or weekday name, AD/BC,
+// or a date whose parts are joined by '-', '/' or '.'. Fields holding a
+// time (with ':'), AM/PM and zone offsets or names are skipped.
+func decodeDate(x string) (y, m, d int, err error) {
+	var f dateFields
+	fields := strings.FieldsFunc(strings.ToLower(x), func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '\n' })
+	if len(fields) == 0 {
+		return 0, 0, 0, errBadDate
+	}
+	for i, fl := range fields {
+		if j := strings.IndexByte(fl, 't'); j > 0 && fl[j-1] >= '0' && fl[j-1] <= '9' && j+1 < len(fl) && fl[j+1] >= '0' && fl[j+1] <= '9' {
+			fl = fl[:j] // ISO 8601 "…T10:00"
+		}
+		switch {
+		case strings.IndexByte(fl, ':') >= 0 || fl == "am" || fl == "pm":
+			continue // the time
+		case i > 0 && (fl[0] == '+' || fl[0] == '-'):
+			continue // a zone offset
+		case fl == "ad":
+			continue
+		case fl == "bc":
+			f.bc = true
+			continue
+		case fl == "utc" || fl == "gmt" || fl == "z":
+			continue
+		case dayNames[fl]:
+			continue
+		}
+		if v, ok := monthNames[fl]; ok {
+			if err := f.month(v); err != nil {
+				return 0, 0, 0, err
+			}
+			continue
+		}
+		if strings.ContainsAny(fl, "-/.") {
+			parts := strings.FieldsFunc(fl, func(r rune) bool { return r == '-' || r == '/' || r == '.' })
+			if len(parts) < 2 {
+				return 0, 0, 0, errBadDate
+			}
+			// Month names first, as PostgreSQL's DecodeDate does.
+			for k, p := range parts {
+				if p[0] >= 'a' && p[0] <= 'z' {
+					v, ok := monthNames[p]
+					if !ok {
+						return 0, 0, 0, errBadDate
+					}
+					if f.hasM {
+						return 0, 0, 0, errBadDate
+					}
+					f.m, f.hasM, f.textMonth = v, true, true
+					parts[k] = ""
+				}
+			}
+			for _, p := range parts {
+				if p == "" {
+					continue
+				}
+				if err := f.number(p); err != nil {
+					return 0, 0, 0, err
+				}
+			}
+			continue
+		}
+		if fl[0] < '0' || fl[0] > '9' {
+			return 0, 0, 0, errBadDate
+		}
+		if len(fl) == 8 && !f.hasY && !f.hasM && !f.hasD {
+			// YYYYMMDD
+			for _, p := range []string{fl[:4], fl[4:6], fl[6:]} {
+				if err := f.number(p); err != nil {
+					return 0, 0, 0, err
+				}
+			}
+			f.y2digits = false
+			continue
+		}
+		if err := f.number(fl); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	if !f.hasY || !f.hasM || !f.hasD {
+		return 0, 0, 0, errBadDate
+	}
+	y, m, d = f.y, f.m, f.d
+	if f.y2digits && !f.bc {
+		if y < 70 {
+			y += 2000
+		} else if y < 100 {
+			y += 1900
+		}
+	}
+	if y == 0 && !f.bc {
+		return 0, 0, 0, errDateRange
+	}
+	if f.bc {
+		if y == 0 {
+			return 0, 0, 0, errDateRange
+		}
+		y = 1 - y
+	}
+	if m < 1 || m > 12 || d < 1 || d > time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return 0, 0, 0, errDateRange
+	}
+	return y, m, d, nil
 }
 
 // ParseTimeOfDay accepts HH:MM[:SS[.ffffff]].
@@ -382,6 +668,9 @@ func parseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 	case "-infinity":
 		return TimestampD(math.MinInt64), nil
 	}
+	if hasMonthName(x) {
+		return parseTextMonthTimestamp(x, s, loc, withTZ)
+	}
 	if len(x) > 10 && x[10] == 'T' {
 		x = x[:10] + " " + x[11:]
 	}
@@ -439,6 +728,69 @@ func parseTimestamp(s string, loc *time.Location, withTZ bool) (TimestampD, erro
 		name = "timestamp with time zone"
 	}
 	return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", name, s)
+}
+
+// hasMonthName reports whether x has a month name among its fields.
+func hasMonthName(x string) bool {
+	if len(x) < 3 {
+		return false
+	}
+	for _, f := range strings.FieldsFunc(strings.ToLower(x), func(r rune) bool { return r == ' ' || r == ',' || r == '-' || r == '/' || r == '.' }) {
+		if monthNames[f] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// parseTextMonthTimestamp reads timestamp input whose date has a month
+// name ('Jan 2 2024 10:00:00', '2 January 2024 1:30 pm +02').
+func parseTextMonthTimestamp(x, s string, loc *time.Location, withTZ bool) (TimestampD, error) {
+	name := "timestamp without time zone"
+	if withTZ {
+		name = "timestamp with time zone"
+	}
+	y, m, d, err := decodeDate(x)
+	if err != nil {
+		return 0, dateErr(err, name, s)
+	}
+	var tod TimeOfDay
+	pm, am := false, false
+	for i, f := range strings.FieldsFunc(strings.ToLower(x), func(r rune) bool { return r == ' ' || r == ',' }) {
+		switch {
+		case strings.IndexByte(f, ':') >= 0:
+			if tod, err = ParseTimeOfDay(f); err != nil {
+				return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", name, s)
+			}
+		case f == "pm":
+			pm = true
+		case f == "am":
+			am = true
+		case f == "utc" || f == "gmt" || f == "z":
+			loc = time.UTC
+		case i > 0 && (f[0] == '+' || f[0] == '-'):
+			zl, err := LoadLocation(f)
+			if err != nil {
+				return 0, sqlstate.New(sqlstate.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", name, s)
+			}
+			loc = zl
+		}
+	}
+	h := int64(tod) / 3600e6
+	if (am || pm) && (h < 1 || h > 12) {
+		return 0, sqlstate.New(sqlstate.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
+	}
+	if pm && h < 12 {
+		tod += 12 * 3600e6
+	} else if am && h == 12 {
+		tod -= 12 * 3600e6
+	}
+	if !withTZ {
+		loc = time.UTC
+	}
+	us := int64(tod)
+	t := time.Date(y, time.Month(m), d, int(us/3600e6), int(us/60e6%60), int(us/1e6%60), 0, loc)
+	return TimestampD(t.UnixMicro() + us%1e6), nil
 }
 
 // splitLongFraction takes a fraction of seconds longer than microseconds
@@ -823,6 +1175,12 @@ func AppendFloat(buf []byte, f float64, width int) []byte {
 
 // AppendDate appends YYYY-MM-DD.
 func AppendDate(buf []byte, d DateD) []byte {
+	switch d {
+	case DateInfinity:
+		return append(buf, "infinity"...)
+	case DateNegInfinity:
+		return append(buf, "-infinity"...)
+	}
 	y, m, dd := d.Time().Date()
 	if y <= 0 {
 		return fmt.Appendf(buf, "%04d-%02d-%02d BC", 1-y, int(m), dd)
