@@ -581,7 +581,10 @@ func (b *Binder) inExpr(x *ast.PatternInExpr, sc *scope, aggOK bool) (exec.Expr,
 	}
 	t, err := commonType(ts, "IN")
 	if err != nil {
-		return nil, b.errAt(x, sqlstate.As(err))
+		// As PostgreSQL's transformAExprIn: without a common type, IN is
+		// a chain of = operators, each resolved on its own (1 IN
+		// ('x'::text) fails with 42883 operator does not exist).
+		return b.inChain(v, items, x, b.errAt(x, sqlstate.As(err)))
 	}
 	if v, err = b.coerceParam(v, t); err != nil {
 		return nil, err
@@ -602,6 +605,12 @@ func (b *Binder) inExpr(x *ast.PatternInExpr, sc *scope, aggOK bool) (exec.Expr,
 	if allConst {
 		return exec.NewInList(v, vals, x.Not), nil
 	}
+	return b.inChain(v, items, x, nil)
+}
+
+// inChain is v IN (items) as v = item OR …; when an = resolves but
+// typeErr is set (the items had no common type), typeErr is the error.
+func (b *Binder) inChain(v exec.Expr, items []exec.Expr, x *ast.PatternInExpr, typeErr error) (exec.Expr, error) {
 	var ors []exec.Expr
 	for _, it := range items {
 		eq, err := b.binaryOp("=", v, it, x)
@@ -609,6 +618,9 @@ func (b *Binder) inExpr(x *ast.PatternInExpr, sc *scope, aggOK bool) (exec.Expr,
 			return nil, err
 		}
 		ors = append(ors, eq)
+	}
+	if typeErr != nil {
+		return nil, typeErr
 	}
 	var out exec.Expr = &exec.BoolOp{And: false, Args: ors}
 	if len(ors) == 1 {

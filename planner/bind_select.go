@@ -458,6 +458,13 @@ func (b *Binder) finishOrderLimit(node Node, names []string, ob *ast.OrderByClau
 			expr, nf, has := unwrapNulls(it.Expr)
 			idx, ok := outputRef(expr, items)
 			if !ok {
+				if c, isCol := expr.(*ast.ColumnNameExpr); isCol {
+					// PostgreSQL resolves a name against the result columns only.
+					if t := c.Name.Table.O; t != "" {
+						return nil, nil, sqlstate.New(sqlstate.UndefinedTable, "missing FROM-clause entry for table %q", t)
+					}
+					return nil, nil, sqlstate.New(sqlstate.UndefinedColumn, "column %q does not exist", c.Name.Name.O)
+				}
 				return nil, nil, sqlstate.New(sqlstate.FeatureNotSupported, "ORDER BY on a UNION/INTERSECT/EXCEPT result must be on one of the result columns")
 			}
 			k := exec.SortKey{Col: idx, Desc: it.Desc, NullsFirst: it.Desc}
