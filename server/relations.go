@@ -306,6 +306,16 @@ func generateSeries(args []any, ts []*types.T, loc *time.Location) (*planner.Rel
 	if len(args) < 2 || len(args) > 3 {
 		return nil, sqlstate.New(sqlstate.UndefinedFunction, "function generate_series(%s) does not exist", typeNames(ts))
 	}
+	typed := false
+	for _, t := range ts {
+		typed = typed || t.Family != types.FamUnknown && t.Family != types.FamNull
+	}
+	if !typed {
+		// Only literals and NULLs: integer, bigint, numeric and the
+		// timestamps all fit, and none is preferred.
+		return nil, sqlstate.New(sqlstate.AmbiguousFunction, "function generate_series(%s) is not unique", typeNames(ts)).
+			WithHint("Could not choose a best candidate function. You might need to add explicit type casts.")
+	}
 	for _, a := range args {
 		if a == nil {
 			// A NULL argument gives no rows, in the type the arguments
