@@ -57,10 +57,13 @@ type cteDef struct {
 	plan Node
 }
 
+// subCtx collects the outer references of a subquery, or of a LATERAL
+// FROM item (lateral), being bound: parent is the scope they resolve in.
 type subCtx struct {
-	parent *scope
-	refs   []*outerRef
-	slot   *outerSlot
+	parent  *scope
+	refs    []*outerRef
+	slot    *outerSlot
+	lateral bool
 }
 
 func (b *Binder) errAt(node ast.Node, err *sqlstate.Error) error {

@@ -416,7 +416,7 @@ func (b *Binder) column(x *ast.ColumnNameExpr, sc *scope) (exec.Expr, error) {
 			if depth == 0 {
 				return &exec.ColRef{Idx: idx, T: c.t, Name: c.name}, nil
 			}
-			return b.outer(depth, idx, c)
+			return b.outer(depth, s, idx, c)
 		}
 		depth++
 	}
@@ -443,20 +443,34 @@ func (b *Binder) column(x *ast.ColumnNameExpr, sc *scope) (exec.Expr, error) {
 	return nil, b.errAt(x, sqlstate.New(sqlstate.UndefinedColumn, "column %q does not exist", name))
 }
 
-// outer registers a reference to a column of an enclosing query.
-func (b *Binder) outer(depth, idx int, c scopeCol) (exec.Expr, error) {
-	if depth > 1 || len(b.subs) == 0 {
-		return nil, sqlstate.New(sqlstate.FeatureNotSupported, "references to columns of queries more than one level out are not supported (column %q)", c.name)
-	}
-	sub := b.subs[len(b.subs)-1]
-	for _, r := range sub.refs {
-		if r.idx == idx {
+// outer registers a reference to column idx of scope s, an enclosing query
+// level depth levels out, with the subquery (or LATERAL FROM item) of that
+// scope. A subquery caches its results by the outer values it reads, so a
+// reference may not pass through another subquery to a level further out
+// (that one's cache would go stale), except through LATERAL items, which
+// cache nothing, or into a LATERAL item: the subqueries inside one start
+// with empty caches for every row it runs for.
+func (b *Binder) outer(depth int, s *scope, idx int, c scopeCol) (exec.Expr, error) {
+	top := len(b.subs) - 1
+	throughCached := false
+	for k := top; k >= 0; k-- {
+		sub := b.subs[k]
+		if sub.parent == s || depth == 1 && k == top && !sub.lateral {
+			if throughCached && !sub.lateral {
+				break
+			}
+			for _, r := range sub.refs {
+				if r.idx == idx {
+					return r, nil
+				}
+			}
+			r := &outerRef{depth: 1, idx: idx, t: c.t, name: c.name, slot: sub.slot}
+			sub.refs = append(sub.refs, r)
 			return r, nil
 		}
+		throughCached = throughCached || !sub.lateral
 	}
-	r := &outerRef{depth: 1, idx: idx, t: c.t, name: c.name, slot: sub.slot}
-	sub.refs = append(sub.refs, r)
-	return r, nil
+	return nil, sqlstate.New(sqlstate.FeatureNotSupported, "references to columns of queries more than one level out are not supported (column %q)", c.name)
 }
 
 // binaryOp resolves and builds "l op r".

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strings"
+
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"lambdasql/exec"
@@ -28,9 +30,28 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, *scope, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	right, rs, err := b.bindFromItem(j.Right, parent)
+	// A LATERAL item (and a function in FROM, always lateral) sees the
+	// left input's columns as outer references.
+	rparent := parent
+	var lat *subCtx
+	if isLateral(j.Right) {
+		rparent = &scope{parent: parent, cols: ls.cols}
+		lat = &subCtx{parent: rparent, slot: &outerSlot{}, lateral: true}
+		b.subs = append(b.subs, lat)
+	}
+	right, rs, err := b.bindFromItem(j.Right, rparent)
+	if lat != nil {
+		b.subs = b.subs[:len(b.subs)-1]
+		if len(lat.refs) == 0 {
+			lat = nil // it reads nothing of the left: an ordinary join
+		}
+	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if lat != nil && (j.StraightJoin || j.Tp == ast.RightJoin) {
+		return nil, nil, sqlstate.New(sqlstate.InvalidColumnReference, "invalid reference to FROM-clause entry for table %q", ls.cols[lat.refs[0].idx].table).
+			WithDetail("The combining JOIN type must be INNER or LEFT for a LATERAL reference.")
 	}
 	tables := map[[2]string]bool{}
 	for _, c := range ls.cols {
@@ -142,6 +163,15 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, *scope, error) {
 		}
 	}
 	var node Node = &Join{Left: jl, Right: jr, Kind: kind, Residual: andAll(conj)}
+	if lat != nil {
+		args := make([]exec.Expr, len(lat.refs))
+		for i, r := range lat.refs {
+			c := ls.cols[r.idx]
+			args[i] = &exec.ColRef{Idx: r.idx, T: c.t, Name: c.name}
+			r.pos = i
+		}
+		node = &LateralJoin{Left: jl, Right: jr, Kind: kind, Residual: andAll(conj), Args: args, slot: lat.slot}
+	}
 	if !swapped && len(using) == 0 {
 		return node, jsc, nil
 	}
@@ -161,6 +191,22 @@ func (b *Binder) bindJoin(j *ast.Join, parent *scope) (Node, *scope, error) {
 		sc.cols = append(sc.cols, c)
 	}
 	return &Project{Child: node, Exprs: exprs, Out: out}, sc, nil
+}
+
+// isLateral reports whether a FROM item may read the columns of the items
+// before it: a LATERAL subquery, or a function (PostgreSQL's functions in
+// FROM are always lateral; the dialect layer drops their LATERAL).
+func isLateral(n ast.ResultSetNode) bool {
+	ts, ok := n.(*ast.TableSource)
+	if !ok {
+		tn, ok := n.(*ast.TableName)
+		return ok && strings.HasPrefix(tn.Name.O, "\x02")
+	}
+	if ts.Lateral {
+		return true
+	}
+	tn, ok := ts.Source.(*ast.TableName)
+	return ok && strings.HasPrefix(tn.Name.O, "\x02")
 }
 
 // isNaturalMark reports whether a join condition is the dialect layer's

@@ -126,6 +126,8 @@ func (c *Compiler) compile(ctx context.Context, n Node) (exec.Operator, error) {
 		return &exec.Limit{Child: child, Count: x.Count, Offset: x.Offset}, nil
 	case *Join:
 		return c.join(ctx, x)
+	case *LateralJoin:
+		return c.lateralJoin(ctx, x)
 	case *Repeat:
 		child, err := c.Compile(ctx, x.Child)
 		if err != nil {

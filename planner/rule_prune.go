@@ -365,6 +365,8 @@ func prune(n Node, need []bool) (Node, []int, bool) {
 			m[i] = all(i)
 		}
 		return &j, m, true
+	case *LateralJoin:
+		return pruneLateral(x, need)
 	case *Union:
 		// Every input must keep the same columns: prune each with the same
 		// need, which keeps positions aligned when the inputs agree.

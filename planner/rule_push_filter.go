@@ -144,6 +144,8 @@ func pushFilter(f *Filter) (Node, bool) {
 			j.Residual = andAll(append(conjuncts(c.Residual), resid...))
 		}
 		return wrapFilter(&j, keep), true
+	case *LateralJoin:
+		return pushIntoLateral(f, c)
 	}
 	return f, false
 }
