@@ -1,6 +1,11 @@
 package sql
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+
+	"lambdasql/sql/sqlstate"
+)
 
 // PostgreSQL binding powers, lowest first (the "Operator Precedence" table
 // of the PostgreSQL documentation, section 4.1.6).
@@ -309,20 +314,46 @@ func (r *rewriter) operatorName(i int) (string, int) {
 	return r.t(k).Val, end + 1
 }
 
-// skipCollation consumes COLLATE name at i; the collation is dropped.
+// skipCollation consumes COLLATE name at i; the collation is dropped, but
+// a name that is not one of PostgreSQL's fails with 42704.
 func (r *rewriter) skipCollation(i int) int {
 	k := i + 1
+	var parts []string
 	for {
 		tk := r.t(k)
 		if tk.Kind != TokIdent && tk.Kind != TokQuotedIdent {
 			r.fail(r.syntaxErrAt(k))
 		}
+		parts = append(parts, tk.Val)
 		k++
 		if !r.punct(k, ".") {
-			return k
+			break
 		}
 		k++
 	}
+	name := parts[len(parts)-1]
+	if len(parts) == 2 && parts[0] != "pg_catalog" && parts[0] != "public" {
+		r.fail(sqlstate.New(sqlstate.InvalidSchemaName, "schema \"%s\" does not exist", parts[0]))
+	}
+	if len(parts) > 2 || !knownCollation(name) {
+		r.fail(sqlstate.New(sqlstate.UndefinedObject, "collation \"%s\" for encoding \"UTF8\" does not exist", strings.Join(parts, ".")))
+	}
+	return k
+}
+
+// localeCollation matches the collations of pg_collation besides the
+// fixed ones: libc locales ("en_US", "en_US.utf8", "de_DE.UTF-8") and ICU
+// ones ("und-x-icu", "en-US-x-icu", "sr-Latn-RS-x-icu").
+var localeCollation = regexp.MustCompile(`^(?:[a-z]{2,3}(?:_[A-Z]{2})?(?:\.(?:utf8|UTF-8))?(?:@[a-z]+)?|[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*-x-icu)$`)
+
+// knownCollation reports whether PostgreSQL (15, UTF8 database) knows the
+// collation name (case-sensitive: "C", not c).
+func knownCollation(name string) bool {
+	switch name {
+	case "default", "C", "POSIX", "ucs_basic", "C.utf8", "C.UTF-8":
+		return true
+	}
+	return localeCollation.MatchString(name)
 }
 
 var nativeCmp = map[string]string{"=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "<>": "<>", "!=": "<>"}
