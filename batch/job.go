@@ -336,6 +336,11 @@ func commitTime(m *catalog.Manifest) int64 {
 	return m.CommittedAt
 }
 
+// batchPageBytes is the page size of batch view files: small pages make
+// the page index selective for point queries (a view's rows are few and
+// wide compared with the master dataset's).
+const batchPageBytes = 32 << 10
+
 // computeBucket recomputes the windows starting in [b0, b1) from the
 // master dataset and writes them to one file (nil when no window has
 // rows). It returns the rows read.
@@ -396,6 +401,21 @@ func (j *Job) computeBucket(ctx context.Context, m *catalog.Manifest, b0, b1 int
 		}
 		op = &exec.StepOp{Child: op, Step: &exec.FilterStep{Pred: wsPred, Out: p.Out}}
 	}
+	// Rows clustered by the view's keys, then window: a query for one key
+	// (a device's last hour) reads a page or two of each column, found
+	// through the page index, instead of the whole file.
+	var order []exec.SortKey
+	for k := 2; k < len(p.Keys); k++ {
+		for c := range p.Out {
+			if p.OutKey(c) == k {
+				order = append(order, exec.SortKey{Col: c})
+				break
+			}
+		}
+	}
+	if len(order) > 0 {
+		op = &exec.Sort{Child: op, Keys: append(order, exec.SortKey{Col: 0}), Limit: -1}
+	}
 	ec := exec.NewCtx()
 	ec.Mem = exec.NewMemTracker(j.Memory)
 	ctx = exec.WithExecCtx(ctx, ec)
@@ -416,7 +436,7 @@ func (j *Job) computeBucket(ctx context.Context, m *catalog.Manifest, b0, b1 int
 			return nil, in.n, err
 		}
 		if w == nil {
-			if w, err = CreateParquetFile(path, p.Out, WriteOptions{}); err != nil {
+			if w, err = CreateParquetFile(path, p.Out, WriteOptions{PageBufferBytes: batchPageBytes}); err != nil {
 				rec.Release()
 				return nil, in.n, err
 			}
