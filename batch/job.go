@@ -338,8 +338,10 @@ func commitTime(m *catalog.Manifest) int64 {
 
 // batchPageBytes is the page size of batch view files: small pages make
 // the page index selective for point queries (a view's rows are few and
-// wide compared with the master dataset's).
-const batchPageBytes = 32 << 10
+// wide compared with the master dataset's). The files are written without
+// dictionaries too: a point query would read a whole column's dictionary
+// page to decode the one data page it needs.
+const batchPageBytes = 8 << 10
 
 // computeBucket recomputes the windows starting in [b0, b1) from the
 // master dataset and writes them to one file (nil when no window has
@@ -436,7 +438,7 @@ func (j *Job) computeBucket(ctx context.Context, m *catalog.Manifest, b0, b1 int
 			return nil, in.n, err
 		}
 		if w == nil {
-			if w, err = CreateParquetFile(path, p.Out, WriteOptions{PageBufferBytes: batchPageBytes}); err != nil {
+			if w, err = CreateParquetFile(path, p.Out, WriteOptions{Compression: "snappy", PageBufferBytes: batchPageBytes, NoDictionary: true}); err != nil {
 				rec.Release()
 				return nil, in.n, err
 			}

@@ -3,11 +3,15 @@ package batch
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"lambdasql/catalog"
 	"lambdasql/exec"
+	"lambdasql/sql/sqlstate"
 	"lambdasql/sql/types"
 )
 
@@ -134,10 +138,66 @@ func (t *FileTable) Tasks(ctx context.Context, req exec.ScanRequest) ([]exec.Sca
 	return tasks, nil
 }
 
-// OpenParquetCached opens files like OpenParquet; immutable files' footers
-// are parsed once per process.
+// OpenParquetCached opens files like OpenParquet, for the files lambdasql
+// writes and never changes (master dataset, batch view versions): their
+// parsed footers and page indexes are kept in a small process-wide cache,
+// keyed by path, size and modification time, so that a query over a view
+// does not parse the same footers again.
 func OpenParquetCached(paths []string) (*ParquetTable, error) {
-	return OpenParquet(paths)
+	if len(paths) == 0 {
+		return nil, sqlstate.New(sqlstate.InvalidParameterValue, "no parquet files given")
+	}
+	return openParquetWith("read_parquet("+quoteList(paths)+")", paths, footers.open)
+}
+
+// footerCacheSize bounds the cached footers (a few tens of KiB each).
+const footerCacheSize = 512
+
+var footers = &footerCache{m: map[string]*footerEntry{}}
+
+type footerCache struct {
+	mu    sync.Mutex
+	m     map[string]*footerEntry
+	order []string // insertion order, for eviction
+}
+
+type footerEntry struct {
+	size    int64
+	mod     time.Time
+	f       *parquetFile
+	skipped []SkippedColumn
+}
+
+func (c *footerCache) open(path string) (*parquetFile, []SkippedColumn, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return openFooter(path) // reports the error as an uncached open does
+	}
+	c.mu.Lock()
+	e, ok := c.m[path]
+	c.mu.Unlock()
+	if ok && e.size == st.Size() && e.mod.Equal(st.ModTime()) {
+		// A table aligns and annotates its own copy; the parsed footer,
+		// row counts and plans underneath are shared read-only.
+		f := *e.f
+		return &f, e.skipped, nil
+	}
+	f, skipped, err := openFooter(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, had := c.m[path]; !had {
+		c.order = append(c.order, path)
+	}
+	keep := *f
+	c.m[path] = &footerEntry{size: st.Size(), mod: st.ModTime(), f: &keep, skipped: skipped}
+	for len(c.order) > footerCacheSize {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+	return f, skipped, nil
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -100,6 +100,10 @@ func OpenParquetGlob(pattern string) (*ParquetTable, error) {
 }
 
 func openParquet(name string, paths []string) (*ParquetTable, error) {
+	return openParquetWith(name, paths, openFooter)
+}
+
+func openParquetWith(name string, paths []string, openFooter func(string) (*parquetFile, []SkippedColumn, error)) (*ParquetTable, error) {
 	files := make([]*parquetFile, len(paths))
 	skipped := make([][]SkippedColumn, len(paths))
 	errs := make([]error, len(paths))

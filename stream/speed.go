@@ -304,6 +304,22 @@ func (s *Speed) Run(ctx context.Context) {
 					}
 				}
 			} else {
+				// Several partitions: a waiter per partition; the first to
+				// see data ends the wait (the loop then reads in order).
+				s.mu.Lock()
+				pos := append([]int64{}, s.pos...)
+				s.mu.Unlock()
+				for p, off := range pos {
+					go func() {
+						entries, err := s.cfg.Log.Read(wctx, p, off, 0, 1, true)
+						for i := range entries {
+							entries[i].Release()
+						}
+						if err == nil && len(entries) > 0 {
+							cancel()
+						}
+					}()
+				}
 				<-wctx.Done()
 			}
 			cancel()
