@@ -17,7 +17,7 @@ vet:
 	$(GO) vet ./...
 
 test-go:
-	$(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -timeout 12m ./... ./testdata/slt ./testdata/lambdatest
 
 test-fuzz:
 	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
