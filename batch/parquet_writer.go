@@ -233,8 +233,14 @@ func (w *ParquetWriter) Write(rec arrow.Record) error {
 	n := rec.NumRows()
 	for off := int64(0); off < n; {
 		k := min(n-off, w.opts.RowGroupRows-w.rowsInGroup)
-		for lo := off; lo < off+k; lo += writeChunkRows {
-			hi := min(lo+writeChunkRows, off+k)
+		chunk := int64(writeChunkRows)
+		if pb := w.opts.PageBufferBytes; pb > 0 {
+			// Small pages (files read by key) need small chunks: parquet-go
+			// cuts a page only between two writes. ~16 bytes a value.
+			chunk = min(max(int64(pb/16), 256), writeChunkRows)
+		}
+		for lo := off; lo < off+k; lo += chunk {
+			hi := min(lo+chunk, off+k)
 			for i, cw := range w.cols {
 				if err := cw.write(w.pw.ColumnWriters()[i], rec.Column(i), int(lo), int(hi)); err != nil {
 					w.err = fmt.Errorf("write parquet column %q: %w", w.schema[i].Name, err)
