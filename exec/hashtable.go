@@ -86,6 +86,10 @@ func (t *GroupTable) Size() int64 {
 		c := &t.cols[i]
 		s += int64(len(c.nulls) + len(c.fixed)*8 + len(c.offs)*8 + len(c.data))
 	}
+	if t.eq != nil {
+		// One group id per indexed group, plus a map entry per key.
+		s += int64(len(t.hashes))*4 + int64(len(t.eq.str)+len(t.eq.fixed))*64
+	}
 	return s
 }
 
