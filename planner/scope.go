@@ -11,11 +11,11 @@ import (
 // scopeCol is a column visible to expressions: one output column of the
 // FROM clause (or of an aggregate, for expressions above it).
 type scopeCol struct {
-	table    string // alias or relation name qualifying the column
-	schema   string // relation schema, for three-part names
-	name     string
-	t        *types.T
-	hidden   bool // selected only when named (_layer)
+	table  string // alias or relation name qualifying the column
+	schema string // relation schema, for three-part names
+	name   string
+	t      *types.T
+	hidden bool // selected only when named (_layer)
 	// qualOnly columns were merged into a JOIN USING (or NATURAL) column:
 	// they are reachable only through their table qualifier (t.a) and left
 	// out of an unqualified *.

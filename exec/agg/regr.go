@@ -18,9 +18,9 @@ import (
 
 // regrAcc is one aggregate of the family; name picks the final function.
 type regrAcc struct {
-	name                    string
+	name                     string
 	n, sx, sxx, sy, syy, sxy []float64
-	sc, sc2                 scratch
+	sc, sc2                  scratch
 }
 
 var _ Accumulator = (*regrAcc)(nil)
