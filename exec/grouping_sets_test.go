@@ -1,64 +1,22 @@
 package exec
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"lambdasql/exec/agg"
 	"lambdasql/sql/types"
 )
 
-// gsRecords splits rows into records of at most n rows.
-func gsRecords(s Schema, rows [][]any, n int) []arrow.Record {
-	var out []arrow.Record
-	for len(rows) > 0 {
-		m := min(n, len(rows))
-		out = append(out, RecordOf(s, rows[:m]))
-		rows = rows[m:]
-	}
-	return out
-}
-
 // gsRows drains op and renders its rows ("1 a NULL"), in output order,
 // checking that the statement's memory is given back on Close.
 func gsRows(t *testing.T, op Operator) []string {
 	t.Helper()
-	mt := NewMemTracker(0)
-	ctx := WithExecCtx(context.Background(), &Ctx{Mem: mt})
-	var rows []string
-	schema := op.Schema()
-	for {
-		rec, err := op.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < int(rec.NumRows()); i++ {
-			parts := make([]string, len(schema))
-			for c := range schema {
-				v := Datum(rec.Column(c), i, schema[c].Type)
-				if v == nil {
-					parts[c] = "NULL"
-				} else {
-					parts[c] = types.FormatText(schema[c].Type, v, nil)
-				}
-			}
-			rows = append(rows, strings.Join(parts, " "))
-		}
-		rec.Release()
-	}
-	if err := op.Close(); err != nil {
-		t.Fatal(err)
-	}
+	rows, mt := drainRows(t, op)
 	if u := mt.Used(); u != 0 {
 		t.Errorf("%d bytes still charged after Close", u)
 	}
@@ -114,7 +72,7 @@ func TestGroupingSetsAggregate(t *testing.T) {
 				Alloc = mem
 				defer func() { Alloc = saved }()
 				g := &GroupingSetsAggregate{
-					Child: &Records{Out: in, Recs: gsRecords(in, rows, batch)},
+					Child: &Records{Out: in, Recs: batches(in, rows, batch)},
 					Keys:  []int{0, 1}, Sets: sets, Aggs: aggs,
 					Grouping: [][]int{{0, 1}, {1}}, Ordered: ordered, Out: out,
 				}
@@ -169,7 +127,7 @@ func TestDistinctOn(t *testing.T) {
 			saved := Alloc
 			Alloc = mem
 			defer func() { Alloc = saved }()
-			d := &DistinctOn{Child: &Records{Out: in, Recs: gsRecords(in, rows, batch)}, Keys: []int{0}}
+			d := &DistinctOn{Child: &Records{Out: in, Recs: batches(in, rows, batch)}, Keys: []int{0}}
 			got := strings.Join(gsRows(t, d), ", ")
 			if want := "a 1, NULL 2, b 4, c 7"; got != want {
 				t.Errorf("got %s, want %s", got, want)

@@ -18,7 +18,17 @@ import (
 // row ("1 a NULL").
 func joinRows(t *testing.T, op Operator) []string {
 	t.Helper()
-	ctx := WithExecCtx(context.Background(), &Ctx{Mem: NewMemTracker(0)})
+	rows, _ := drainRows(t, op)
+	sort.Strings(rows)
+	return rows
+}
+
+// drainRows runs op to the end under a fresh memory tracker, closes it and
+// renders its rows in output order, one string per row ("1 a NULL").
+func drainRows(t *testing.T, op Operator) ([]string, *MemTracker) {
+	t.Helper()
+	mt := NewMemTracker(0)
+	ctx := WithExecCtx(context.Background(), &Ctx{Mem: mt})
 	var rows []string
 	schema := op.Schema()
 	for {
@@ -49,8 +59,7 @@ func joinRows(t *testing.T, op Operator) []string {
 	if err := op.Close(); err != nil {
 		t.Fatal(err)
 	}
-	sort.Strings(rows)
-	return rows
+	return rows, mt
 }
 
 func intCmp(t *testing.T, op string, l, r Expr) Expr {
