@@ -320,20 +320,25 @@ func (g *GroupingSetsAggregate) Close() error {
 func (g *GroupingSetsAggregate) Children() []Operator { return []Operator{g.Child} }
 
 func (g *GroupingSetsAggregate) String() string {
-	in := g.Child.Schema()
-	sets := make([]string, len(g.Sets))
-	for i, set := range g.Sets {
+	return "GroupingSetsAggregate: " + DescribeGroupingSets(g.Child.Schema(), g.Keys, g.Sets, g.Aggs)
+}
+
+// DescribeGroupingSets renders grouping sets over input in for EXPLAIN:
+// "sets [(a, b), (a), ()] aggs [count, sum]".
+func DescribeGroupingSets(in Schema, keys []int, sets [][]int, aggs []AggCall) string {
+	ss := make([]string, len(sets))
+	for i, set := range sets {
 		names := make([]string, len(set))
 		for j, k := range set {
-			names[j] = in[g.Keys[k]].Name
+			names[j] = in[keys[k]].Name
 		}
-		sets[i] = "(" + strings.Join(names, ", ") + ")"
+		ss[i] = "(" + strings.Join(names, ", ") + ")"
 	}
-	aggs := make([]string, len(g.Aggs))
-	for i, a := range g.Aggs {
-		aggs[i] = a.Name
+	as := make([]string, len(aggs))
+	for i, a := range aggs {
+		as[i] = a.Name
 	}
-	return fmt.Sprintf("GroupingSetsAggregate: sets [%s] aggs [%s]", strings.Join(sets, ", "), strings.Join(aggs, ", "))
+	return fmt.Sprintf("sets [%s] aggs [%s]", strings.Join(ss, ", "), strings.Join(as, ", "))
 }
 
 var _ Operator = (*GroupingSetsAggregate)(nil)

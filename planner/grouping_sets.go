@@ -50,20 +50,7 @@ func (g *GroupingSets) WithChildren(c []Node) Node {
 }
 
 func (g *GroupingSets) String() string {
-	in := g.Child.Schema()
-	sets := make([]string, len(g.Sets))
-	for i, set := range g.Sets {
-		names := make([]string, len(set))
-		for j, k := range set {
-			names[j] = in[g.Keys[k]].Name
-		}
-		sets[i] = "(" + strings.Join(names, ", ") + ")"
-	}
-	aggs := make([]string, len(g.Aggs))
-	for i, a := range g.Aggs {
-		aggs[i] = a.Name
-	}
-	return "GroupingSets [" + strings.Join(sets, ", ") + "] aggs [" + strings.Join(aggs, ", ") + "]"
+	return "GroupingSets " + strings.TrimPrefix(exec.DescribeGroupingSets(g.Child.Schema(), g.Keys, g.Sets, g.Aggs), "sets ")
 }
 
 // groupingRef stands for a GROUPING(args…) call while binding; planning
