@@ -140,6 +140,24 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 	}
 	var orders []orderItem
 	b.srfs, b.clause = srfs, ""
+	// resolveKey resolves an ORDER BY or DISTINCT ON item that is not an
+	// out-of-range position: an output column (by name or ordinal), else
+	// an expression, sorting by the output column equal to it if any.
+	resolveKey := func(expr ast.ExprNode) (exec.Expr, int, error) {
+		if idx, ok := outputRef(expr, items); ok {
+			return nil, idx, nil
+		}
+		e, err := b.bindExprAgg(expr, sc)
+		if err != nil {
+			return nil, -1, err
+		}
+		for i, item := range items {
+			if exprKey(item.expr) == exprKey(e) {
+				return e, i, nil
+			}
+		}
+		return e, -1, nil
+	}
 	if s.OrderBy != nil {
 		for _, it := range s.OrderBy.Items {
 			expr, nullsFirst, hasNulls := unwrapNulls(it.Expr)
@@ -149,23 +167,12 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 			} else {
 				oi.nullsFirst = it.Desc
 			}
-			if idx, ok := outputRef(expr, items); ok {
-				oi.outIdx = idx
-			} else if p, ok := expr.(*ast.PositionExpr); ok {
+			if p, ok := expr.(*ast.PositionExpr); ok && !isOutputRef(expr, items) {
 				return nil, nil, b.errAt(it.Expr, sqlstate.New(sqlstate.InvalidColumnReference, "ORDER BY position %d is not in select list", p.N))
-			} else {
-				e, err := b.bindExprAgg(expr, sc)
-				if err != nil {
-					return nil, nil, err
-				}
-				oi.expr = e
-				// An expression equal to an output column sorts by it.
-				for i, item := range items {
-					if exprKey(item.expr) == exprKey(e) {
-						oi.outIdx = i
-						break
-					}
-				}
+			}
+			var err error
+			if oi.expr, oi.outIdx, err = resolveKey(expr); err != nil {
+				return nil, nil, err
 			}
 			orders = append(orders, oi)
 		}
@@ -174,22 +181,12 @@ func (b *Binder) bindSelectBody(s *ast.SelectStmt, from Node, sc *scope) (Node, 
 	// in orders (marked on) through aggregation and window lifting.
 	for _, expr := range distinctOn {
 		oi := orderItem{outIdx: -1, on: true, node: expr}
-		if idx, ok := outputRef(expr, items); ok {
-			oi.outIdx = idx
-		} else if n, ok := ordinalOf(expr); ok {
+		if n, ok := ordinalOf(expr); ok && !isOutputRef(expr, items) {
 			return nil, nil, b.errAt(expr, sqlstate.New(sqlstate.InvalidColumnReference, "DISTINCT ON position %d is not in select list", n))
-		} else {
-			e, err := b.bindExprAgg(expr, sc)
-			if err != nil {
-				return nil, nil, err
-			}
-			oi.expr = e
-			for i, item := range items {
-				if exprKey(item.expr) == exprKey(e) {
-					oi.outIdx = i
-					break
-				}
-			}
+		}
+		var err error
+		if oi.expr, oi.outIdx, err = resolveKey(expr); err != nil {
+			return nil, nil, err
 		}
 		orders = append(orders, oi)
 	}
@@ -381,6 +378,11 @@ func unwrapNulls(e ast.ExprNode) (ast.ExprNode, bool, bool) {
 
 // outputRef resolves an ORDER BY / GROUP BY item that names an output
 // column: an ordinal (ORDER BY 2) or an output alias.
+func isOutputRef(e ast.ExprNode, items []selectItem) bool {
+	_, ok := outputRef(e, items)
+	return ok
+}
+
 func outputRef(e ast.ExprNode, items []selectItem) (int, bool) {
 	if p, ok := e.(*ast.PositionExpr); ok && p.P == nil {
 		if p.N >= 1 && p.N <= len(items) {
