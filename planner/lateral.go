@@ -103,8 +103,6 @@ func planShape(n Node) exec.Operator {
 // keeps the columns needed above, by the ON condition and (the left side)
 // by Args.
 func pruneLateral(x *LateralJoin, need []bool) (Node, []int, bool) {
-	nl, nr := len(x.Left.Schema()), len(x.Right.Schema())
-	ln, rn := make([]bool, nl), make([]bool, nr)
 	refs := map[int]bool{}
 	for i, nd := range need {
 		if nd {
@@ -115,37 +113,9 @@ func pruneLateral(x *LateralJoin, need []bool) (Node, []int, bool) {
 	for _, a := range x.Args {
 		colRefs(a, refs)
 	}
-	for r := range refs {
-		if r < nl {
-			ln[r] = true
-		} else {
-			rn[r-nl] = true
-		}
-	}
-	left, lm, lc := prune(x.Left, ln)
-	right, rm, rc := prune(x.Right, rn)
-	m := make([]int, nl+nr)
-	for i := range m {
-		m[i] = i
-	}
-	if !lc && !rc {
+	left, right, lm, _, m, changed := pruneSides(x.Left, x.Right, refs)
+	if !changed {
 		return x, m, false
-	}
-	newNL := 0
-	for _, v := range lm {
-		if v >= 0 {
-			newNL++
-		}
-	}
-	for i := range m {
-		switch {
-		case i < nl:
-			m[i] = lm[i]
-		case rm[i-nl] < 0:
-			m[i] = -1
-		default:
-			m[i] = newNL + rm[i-nl]
-		}
 	}
 	j := *x
 	j.Left, j.Right = left, right

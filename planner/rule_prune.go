@@ -301,52 +301,22 @@ func prune(n Node, need []bool) (Node, []int, bool) {
 		return &Aggregate{Child: child, Keys: keys, Aggs: aggs, Out: x.Out}, identity(len(x.Out)), true
 	case *Join:
 		nl := len(x.Left.Schema())
-		nr := len(x.Right.Schema())
-		ln, rn := make([]bool, nl), make([]bool, nr)
+		refs := map[int]bool{}
 		for i, nd := range need {
-			if !nd {
-				continue
-			}
-			if i < nl {
-				ln[i] = true
-			} else {
-				rn[i-nl] = true
+			if nd {
+				refs[i] = true
 			}
 		}
 		for _, k := range x.LeftKeys {
-			ln[k] = true
+			refs[k] = true
 		}
 		for _, k := range x.RightKeys {
-			rn[k] = true
+			refs[nl+k] = true
 		}
-		refs := map[int]bool{}
 		colRefs(x.Residual, refs)
-		for r := range refs {
-			if r < nl {
-				ln[r] = true
-			} else {
-				rn[r-nl] = true
-			}
-		}
-		left, lm, lc := prune(x.Left, ln)
-		right, rm, rc := prune(x.Right, rn)
-		if !lc && !rc {
+		left, right, lm, rm, m, changed := pruneSides(x.Left, x.Right, refs)
+		if !changed {
 			return x, identity(len(x.Schema())), false
-		}
-		newNL := 0
-		for _, v := range lm {
-			if v >= 0 {
-				newNL++
-			}
-		}
-		all := func(k int) int {
-			if k < nl {
-				return lm[k]
-			}
-			if rm[k-nl] < 0 {
-				return -1
-			}
-			return newNL + rm[k-nl]
 		}
 		j := *x
 		j.Left, j.Right = left, right
@@ -358,13 +328,9 @@ func prune(n Node, need []bool) (Node, []int, bool) {
 		for i, k := range x.RightKeys {
 			j.RightKeys[i] = rm[k]
 		}
-		j.Residual = remapCols(x.Residual, all)
-		outLen := len(x.Schema())
-		m := make([]int, outLen)
-		for i := range m {
-			m[i] = all(i)
-		}
-		return &j, m, true
+		j.Residual = remapCols(x.Residual, func(k int) int { return m[k] })
+		// Semi and anti joins output the left columns only.
+		return &j, m[:len(x.Schema())], true
 	case *LateralJoin:
 		return pruneLateral(x, need)
 	case *Union:
@@ -432,4 +398,40 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// pruneSides prunes the inputs of a join-like node whose output is the
+// left input's columns then the right one's, keeping the output columns in
+// refs. It returns the pruned inputs, their column maps, the map of the
+// combined output (-1: dropped) and whether anything was pruned.
+func pruneSides(l, r Node, refs map[int]bool) (left, right Node, lm, rm, m []int, changed bool) {
+	nl, nr := len(l.Schema()), len(r.Schema())
+	ln, rn := make([]bool, nl), make([]bool, nr)
+	for k := range refs {
+		if k < nl {
+			ln[k] = true
+		} else {
+			rn[k-nl] = true
+		}
+	}
+	left, lm, lc := prune(l, ln)
+	right, rm, rc := prune(r, rn)
+	newNL := 0
+	for _, v := range lm {
+		if v >= 0 {
+			newNL++
+		}
+	}
+	m = make([]int, nl+nr)
+	for i := range m {
+		switch {
+		case i < nl:
+			m[i] = lm[i]
+		case rm[i-nl] < 0:
+			m[i] = -1
+		default:
+			m[i] = newNL + rm[i-nl]
+		}
+	}
+	return left, right, lm, rm, m, lc || rc
 }
